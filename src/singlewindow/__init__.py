@@ -1,0 +1,3 @@
+"""Single Window: an International Trade Single Window platform."""
+
+__version__ = "0.1.0"

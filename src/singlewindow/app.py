@@ -1,0 +1,42 @@
+"""The ASGI application factory: one node's HTTP API (and, with ``run``, its workers)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from singlewindow import __version__
+from singlewindow.kit.db import Database
+from singlewindow.kit.http import BodySizeLimit, install_error_handlers
+from singlewindow.kit.settings import Settings, get_settings
+from singlewindow.routers import all_routers
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = db or Database(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(
+        title="Single Window API",
+        summary="International Trade Single Window — declare once, route, feed back",
+        version=__version__,
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = database
+    install_error_handlers(app)
+    for router in all_routers():
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,1 @@
+"""The ``singlewindow`` command line (Typer + Rich)."""

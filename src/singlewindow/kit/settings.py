@@ -1,0 +1,61 @@
+"""One typed settings object, read from ``SW_`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Node settings. Every field maps to ``SW_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="SW_", env_file=None, extra="ignore")
+
+    data_dir: Path = Field(default=Path("./var"), description="database file, attachments, exports")
+    database_url: str | None = Field(default=None, description="default: SQLite in data_dir")
+    exchange: Literal["embedded", "nats"] = "embedded"
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_stream: str = "SW"
+    node_code: str = "GD"
+    node_role: Literal["province", "city"] = "province"
+    node_name: str = "广东国际贸易单一窗口"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_lines: int = Field(default=50, ge=1)
+    # Exchange behaviour.
+    max_attempts: int = Field(default=8, ge=1, description="deliveries before a dead letter")
+    retry_base_seconds: float = Field(default=1.0, gt=0)
+    retry_max_seconds: float = Field(default=300.0, gt=0)
+    resend_after_seconds: float = Field(
+        default=60.0, gt=0, description="re-publish a message not confirmed by its channel after"
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    long_poll_max_seconds: float = Field(default=30.0, gt=0)
+    relay_batch: int = Field(default=200, ge=1)
+    # In-process workers started by ``singlewindow run``.
+    run_workers: bool = True
+    run_simulator: bool = True
+    sim_rejection_rate: float = Field(default=0.1, ge=0, le=1)
+    sim_inspection_rate: float = Field(default=0.2, ge=0, le=1)
+    sim_latency_seconds: float = Field(default=0.0, ge=0)
+    sim_seed: int | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'singlewindow.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Operations: health, metrics, backup/restore, DR drills."""
