@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 from tests.support.schema import build_schema
-from tests.support.servers import NatsServer, PostgresServer, nats_server, postgres_server
+from singlewindow.devservers import NatsServer, PostgresServer, nats_server, postgres_server
 
 _db_counter = itertools.count()
 

@@ -21,9 +21,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if db is None:
-            database.dispose()
+        from singlewindow.runtime import background
+
+        try:
+            async with background(database, settings):
+                yield
+        finally:
+            if db is None:
+                database.dispose()
 
     app = FastAPI(
         title="Single Window API",

@@ -6,6 +6,10 @@ from fastapi import APIRouter
 
 
 def all_routers() -> list[APIRouter]:
+    from singlewindow.exchange.api import router as exchange
     from singlewindow.ops.api import router as ops
+    from singlewindow.parties.api import router as parties
+    from singlewindow.standards.api import router as document_types
+    from singlewindow.standards.codes.api import router as code_tables
 
-    return [ops]
+    return [ops, code_tables, document_types, parties, exchange]

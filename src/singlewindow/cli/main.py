@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from singlewindow.cli import bench, client, demo, node
+from singlewindow.cli import codes as codes_cli
 from singlewindow.cli import db as db_cli
+from singlewindow.cli import exchange as exchange_cli
+from singlewindow.cli.worker import worker as worker_command
+from singlewindow.cli.party import key_app, party_app
 
 app = typer.Typer(
     name="singlewindow",
@@ -13,6 +18,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cli.app, name="db", help="Database schema.")
+app.add_typer(exchange_cli.app, name="exchange", help="Message exchange: log, dead letters, backlog.")
+app.command("worker")(worker_command)
+app.add_typer(codes_cli.app, name="codes", help="Code tables: load, list, show.")
+app.add_typer(party_app, name="party", help="Parties: enterprises, agencies, port operators.")
+app.add_typer(key_app, name="key", help="API keys.")
+app.add_typer(bench.app, name="bench", help="Benchmarks (JSON output).")
+app.command("run")(node.run)
+app.command("demo")(demo.demo)
+app.command("submit")(client.submit)
+app.command("status")(client.status)
 
 
 def main() -> None:  # pragma: no cover - console entry

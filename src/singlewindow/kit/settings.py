@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     sim_inspection_rate: float = Field(default=0.2, ge=0, le=1)
     sim_latency_seconds: float = Field(default=0.0, ge=0)
     sim_seed: int | None = None
+    sim_mode: Literal["decide", "ack"] = Field(
+        default="decide", description="ack: only acknowledge (used by the ingest benchmark)"
+    )
 
     @property
     def effective_database_url(self) -> str:

@@ -1,0 +1,5 @@
+"""``python -m singlewindow``."""
+
+from singlewindow.cli.main import app
+
+app()

@@ -1,0 +1,190 @@
+"""Simulated agencies: customs districts, the licensing authority and terminal operators.
+
+They use only the public HTTP interface (pull inbox with long-poll, explicit ack, decisions
+API), exactly as a real department-end system would, so the demo, the tests and the
+benchmarks exercise the same path as production. Behaviour is configurable (rejection rate,
+inspection rate, latency) and deterministic per declaration, so a replay after a crash takes
+the same decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from singlewindow.kit import clock
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    rejection_rate: float = 0.1
+    inspection_rate: float = 0.2
+    licence_refusal_rate: float = 0.05
+    latency_seconds: float = 0.0
+    seed: int = 0
+    mode: str = "decide"  # "ack": only acknowledge what arrives (benchmarks)
+
+
+@dataclass(frozen=True)
+class SimulatedAgency:
+    code: str
+    role: str  # customs | licensing | port_operator | other
+    token: str
+
+
+@dataclass
+class Stats:
+    messages: int = 0
+    decisions: int = 0
+    conflicts: int = 0
+    errors: int = 0
+
+
+def _rng(seed: int, declaration_id: str, code: str) -> random.Random:
+    digest = hashlib.sha256(f"{seed}:{declaration_id}:{code}".encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))  # noqa: S311 - simulation only
+
+
+def entry_no_for(customs_master: str, ie_flag: str, unified_no: str) -> str:
+    """A customs entry number derived from the unified number's serial (unique per node)."""
+    year = clock.today_china().year
+    flag = "1" if ie_flag == "I" else "0"
+    return f"{customs_master}{year:04d}{flag}{unified_no[-9:]}"
+
+
+class Simulator:
+    def __init__(
+        self,
+        base_url: str,
+        agencies: list[SimulatedAgency],
+        behaviour: Behaviour,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        poll_wait: float = 5.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.agencies = agencies
+        self.behaviour = behaviour
+        self.transport = transport
+        self.poll_wait = poll_wait
+        self.stats = Stats()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with httpx.AsyncClient(
+            base_url=self.base_url, transport=self.transport, timeout=self.poll_wait + 30
+        ) as client:
+            tasks = [
+                asyncio.create_task(self._agency_loop(client, agency, stop))
+                for agency in self.agencies
+            ]
+            await stop.wait()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def _agency_loop(
+        self, client: httpx.AsyncClient, agency: SimulatedAgency, stop: asyncio.Event
+    ) -> None:
+        headers = {"Authorization": f"Bearer {agency.token}"}
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                r = await client.get(
+                    "/api/v1/exchange/inbox",
+                    params={"wait": self.poll_wait, "limit": 100},
+                    headers=headers,
+                )
+                r.raise_for_status()
+                messages: list[dict[str, Any]] = r.json()["items"]
+                done = []
+                for message in messages:
+                    await self._handle(client, agency, headers, message)
+                    done.append(message["id"])
+                if done:
+                    ack = await client.post(
+                        "/api/v1/exchange/inbox/ack", json={"ids": done}, headers=headers
+                    )
+                    ack.raise_for_status()
+                backoff = 0.5
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a simulated agency keeps going
+                self.stats.errors += 1
+                log.warning("simulated agency %s: %s", agency.code, exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+
+    async def _handle(
+        self,
+        client: httpx.AsyncClient,
+        agency: SimulatedAgency,
+        headers: dict[str, str],
+        message: dict[str, Any],
+    ) -> None:
+        self.stats.messages += 1
+        if message.get("kind") != "goods_declaration" or self.behaviour.mode == "ack":
+            return  # release notices, withdrawals: acknowledged, nothing to decide here
+        if self.behaviour.latency_seconds:
+            await asyncio.sleep(self.behaviour.latency_seconds)
+        declaration_id = message["correlation_id"]
+        payload = message.get("payload") or {}
+        context = message.get("context") or {}
+        head = payload.get("head") or {}
+        rng = _rng(self.behaviour.seed, declaration_id, agency.code)
+        steps: list[dict[str, Any]]
+        if agency.role == "licensing":
+            refused = rng.random() < self.behaviour.licence_refusal_rate
+            steps = [
+                {"decision": "received"},
+                {"decision": "licence_refused", "reasons": [{"code": "L02"}]}
+                if refused
+                else {"decision": "licence_verified", "reasons": [{"code": "L01"}]},
+            ]
+        elif agency.role == "customs":
+            steps = [{"decision": "received"}]
+            if rng.random() < self.behaviour.rejection_rate:
+                steps.append({"decision": "rejected", "reasons": [{"code": "R01"}]})
+            else:
+                entry_no = entry_no_for(
+                    str(head.get("custom_master", "5300")),
+                    str(head.get("ie_flag", "I")),
+                    str(context.get("unified_no", "0" * 18)),
+                )
+                steps.append({"decision": "accepted", "entry_no": entry_no})
+                if rng.random() < self.behaviour.inspection_rate:
+                    steps += [
+                        {"decision": "inspection_required", "reasons": [{"code": "I01"}]},
+                        {"decision": "inspected", "note": "查验无异常 / nothing found"},
+                    ]
+                steps.append({"decision": "released"})
+        else:
+            return
+        for step in steps:
+            r = await client.post(
+                "/api/v1/agency/decisions",
+                json={"declaration_id": declaration_id, **step},
+                headers=headers,
+            )
+            if r.status_code == 409:
+                # Already applied before a crash/redelivery, or the declaration was
+                # withdrawn or rejected by another agency meanwhile: nothing more to do.
+                self.stats.conflicts += 1
+                if r.json()["error"]["code"] == "illegal_transition":
+                    continue
+            elif r.status_code >= 400:
+                self.stats.errors += 1
+                log.warning("decision %s by %s: %s %s", step, agency.code, r.status_code, r.text)
+                return
+            else:
+                self.stats.decisions += 1

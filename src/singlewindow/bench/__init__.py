@@ -1,0 +1,1 @@
+"""Benchmarks: end-to-end figures measured beside the raw engine underneath (the ratio)."""

@@ -1,0 +1,35 @@
+"""``singlewindow bench …``: benchmarks that print JSON."""
+
+from __future__ import annotations
+
+import typer
+
+from singlewindow.cli.common import console, print_json
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("ingest")
+def ingest(
+    backend: str = typer.Option("embedded", help="embedded | postgres-nats"),
+    count: int = typer.Option(2000, min=1, max=1_000_000),
+    concurrency: int = typer.Option(16, min=1, max=512),
+    batch: int = typer.Option(0, min=0, max=1000, help="use the batch endpoint with this size"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Submit → every routed recipient has it, with the raw engine measured alongside."""
+    from dataclasses import asdict
+
+    from singlewindow.bench.ingest import run_ingest
+
+    if backend not in ("embedded", "postgres-nats"):
+        console.print("[red]--backend must be embedded or postgres-nats / 后端取值无效[/red]")
+        raise typer.Exit(2)
+    with console.status(f"bench ingest {backend} ×{count}…"):
+        result = run_ingest(backend, count, concurrency=concurrency, batch=batch)
+    if as_json:
+        print_json(asdict(result))
+    else:
+        console.print(asdict(result))
+    if result.lost:
+        raise typer.Exit(1)

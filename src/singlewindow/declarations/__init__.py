@@ -1,0 +1,1 @@
+"""The filing lifecycle common to all document types (goods declarations first)."""

@@ -1,0 +1,85 @@
+"""API shapes for declarations (the document itself is the standard's canonical JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Receipt(BaseModel):
+    """The answer to a submission: given only after the data is committed."""
+
+    id: str
+    unified_no: str | None
+    client_ref: str
+    status: str
+    recipients: list[str] = Field(default_factory=list)
+    duplicate: bool = Field(default=False, description="true when this repeats a submission")
+
+
+class AgencyStatusOut(BaseModel):
+    agency_code: str
+    role: str
+    status: str
+    reasons: list[Any]
+    updated_at: datetime
+
+
+class EventOut(BaseModel):
+    at: datetime
+    actor: str
+    event: str
+    status_before: str | None
+    status_after: str | None
+    detail: dict[str, Any]
+
+
+class DeclarationOut(BaseModel):
+    id: str
+    doc_type: str
+    client_ref: str
+    unified_no: str | None
+    entry_no: str | None
+    ie_flag: str
+    customs_master: str | None
+    bill_no: str | None
+    declarant_code: str
+    status: str
+    submitted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    agencies: list[AgencyStatusOut] = Field(default_factory=list)
+    timeline: list[EventOut] = Field(default_factory=list)
+    document: dict[str, Any] | None = None
+
+
+class DeclarationSummary(BaseModel):
+    id: str
+    client_ref: str
+    unified_no: str | None
+    entry_no: str | None
+    ie_flag: str
+    bill_no: str | None
+    status: str
+    updated_at: datetime
+
+
+class BatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    declarations: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+
+
+class BatchItem(BaseModel):
+    index: int
+    status_code: int
+    receipt: Receipt | None = None
+    error: dict[str, Any] | None = None
+
+
+class BatchOut(BaseModel):
+    accepted: int
+    rejected: int
+    items: list[BatchItem]

@@ -1,0 +1,493 @@
+"""Named actions on declarations: submit, save a draft, withdraw, apply an agency decision.
+
+Each action changes state, appends a timeline event and queues its messages through the
+exchange outbox, all in the caller's transaction. Nothing else writes a declaration status.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from singlewindow.declarations import repository
+from singlewindow.declarations.models import AgencyStatus, Declaration, TimelineEvent
+from singlewindow.declarations.numbers import new_unified_no
+from singlewindow.declarations.rules import (
+    CUSTOMS_ONLY,
+    DECISION_TARGET,
+    FINAL_AGGREGATES,
+    LICENCE_DECISIONS,
+    WITHDRAWABLE,
+    AgencyState,
+    Aggregate,
+    Decision,
+    aggregate,
+    can_move,
+    entry_no_problem,
+)
+from singlewindow.exchange import service as exchange
+from singlewindow.kit import clock
+from singlewindow.kit.digest import digest_of
+from singlewindow.kit.errors import (
+    BadRequest,
+    Conflict,
+    Finding,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    ValidationFailed,
+)
+from singlewindow.parties import service as parties
+from singlewindow.parties.auth import Principal
+from singlewindow.parties.schemas import PartyKind
+from singlewindow.standards import validation
+
+GOODS = "goods_declaration"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    declaration: Declaration
+    recipients: list[str]
+    duplicate: bool
+
+
+def _field(document: dict[str, Any], block: str, name: str) -> str | None:
+    part = document.get(block)
+    if isinstance(part, dict):
+        value = part.get(name)
+        return str(value) if value is not None else None
+    return None
+
+
+def _client_ref(document: Any) -> str:
+    ref = document.get("client_ref") if isinstance(document, dict) else None
+    if not isinstance(ref, str) or not ref.strip() or len(ref) > 64:
+        raise ValidationFailed(
+            "client_ref is required (1-64 characters)",
+            "client_ref（客户端编号）必填，长度 1-64",
+            findings=[
+                Finding("/client_ref", "required", "client_ref is required", "客户端编号必填")
+            ],
+        )
+    return ref
+
+
+def _check_declarant(principal: Principal, document: dict[str, Any]) -> None:
+    """A trader files for itself (consignor) or as the declaring agent named in the head."""
+    if principal.kind != PartyKind.enterprise:
+        raise Forbidden(
+            "Only enterprises file declarations",
+            "只有企业可以提交报关单",
+            code="not_a_declarant",
+        )
+    named = {_field(document, "head", "trade_co_scc"), _field(document, "head", "agent_code_scc")}
+    if principal.uscc is None or principal.uscc not in named:
+        raise Forbidden(
+            "The declaration names another enterprise: you are neither the consignor/consignee "
+            "(head/trade_co_scc) nor the declaring agent (head/agent_code_scc)",
+            "报关单中的收发货人（head/trade_co_scc）或申报单位（head/agent_code_scc）不是您的企业",
+            code="not_your_declaration",
+            findings=[
+                Finding(
+                    "/head/trade_co_scc",
+                    "not_your_declaration",
+                    "does not match your enterprise",
+                    "与您的企业不符",
+                )
+            ],
+        )
+
+
+def _validate(session: Session, document: Any, max_lines: int) -> None:
+    findings = validation.validate_document(session, GOODS, document, max_lines=max_lines)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise ValidationFailed(
+            f"The declaration has {len(errors)} error(s)",
+            f"报关单有 {len(errors)} 处错误",
+            findings=errors,
+        )
+
+
+def _event(
+    session: Session,
+    declaration: Declaration,
+    actor: str,
+    event: str,
+    before: str | None,
+    after: str | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        TimelineEvent(
+            declaration_id=declaration.id,
+            actor=actor,
+            event=event,
+            status_before=before,
+            status_after=after,
+            detail=detail or {},
+        )
+    )
+
+
+def _existing(session: Session, principal: Principal, client_ref: str) -> Declaration | None:
+    return session.scalar(
+        select(Declaration).where(
+            Declaration.declarant_code == principal.party_code,
+            Declaration.client_ref == client_ref,
+        )
+    )
+
+
+def submit(
+    session: Session,
+    principal: Principal,
+    document: Any,
+    *,
+    node_code: str,
+    max_lines: int = 50,
+    draft: bool = False,
+) -> Submitted:
+    """Validate, store and route a goods declaration (or store it as a draft)."""
+    if not isinstance(document, dict):
+        raise BadRequest(
+            "The declaration must be a JSON object",
+            "报关单必须是 JSON 对象",
+            code="not_an_object",
+            findings=[Finding("", "type", "expected an object", "应为对象")],
+        )
+    document = validation.canonical(GOODS, document)
+    client_ref = _client_ref(document)
+    digest = digest_of(document)
+    existing = _existing(session, principal, client_ref)
+    if existing is not None:
+        if existing.content_digest != digest:
+            raise Conflict(
+                f"client_ref {client_ref} was already used for a different declaration",
+                f"客户端编号 {client_ref} 已用于另一份不同内容的报关单",
+                code="client_ref_reused",
+            )
+        if existing.status != Aggregate.draft or draft:
+            return Submitted(existing, repository.recipients(session, existing.id), True)
+    if not draft:
+        _validate(session, document, max_lines)
+        _check_declarant(principal, document)
+    if existing is not None:
+        return _route_draft(session, principal, existing, node_code)
+    declaration = Declaration(
+        doc_type=GOODS,
+        declarant_code=principal.party_code,
+        client_ref=client_ref,
+        content_digest=digest,
+        ie_flag=(_field(document, "head", "ie_flag") or "I")[:1],
+        customs_master=(_field(document, "head", "custom_master") or None),
+        bill_no=_field(document, "head", "bill_no"),
+        trade_co_scc=_field(document, "head", "trade_co_scc"),
+        agent_code_scc=_field(document, "head", "agent_code_scc"),
+        status=Aggregate.draft,
+        document=document,
+    )
+    session.add(declaration)
+    session.flush()
+    _event(session, declaration, principal.party_code, "created", None, Aggregate.draft)
+    if draft:
+        return Submitted(declaration, [], False)
+    return _route_draft(session, principal, declaration, node_code)
+
+
+def _route_draft(
+    session: Session, principal: Principal, declaration: Declaration, node_code: str
+) -> Submitted:
+    if declaration.status != Aggregate.draft:
+        return Submitted(declaration, repository.recipients(session, declaration.id), True)
+    declaration.unified_no = new_unified_no(session, declaration.ie_flag)
+    declaration.submitted_at = clock.now()
+    envelopes = exchange.route(
+        session,
+        kind=GOODS,
+        document=declaration.document,
+        sender=principal.party_code,
+        correlation_id=declaration.id,
+        context={"unified_no": declaration.unified_no, "declaration_id": declaration.id},
+    )
+    recipients = []
+    for env in envelopes:
+        party = parties.find_party(session, env.recipient)
+        role = (party.agency_type or party.kind) if party else "other"
+        session.add(
+            AgencyStatus(
+                declaration_id=declaration.id,
+                agency_code=env.recipient,
+                role=role,
+                status=AgencyState.pending,
+                message_id=env.id,
+            )
+        )
+        recipients.append(env.recipient)
+    before = declaration.status
+    declaration.status = Aggregate.submitted
+    _event(
+        session,
+        declaration,
+        principal.party_code,
+        "submitted",
+        before,
+        Aggregate.submitted,
+        {"unified_no": declaration.unified_no, "recipients": recipients},
+    )
+    session.flush()
+    _notify(session, declaration, node_code)
+    return Submitted(declaration, recipients, False)
+
+
+def _notify(session: Session, declaration: Declaration, node_code: str) -> None:
+    """Feed the aggregate status back to the declarant (webhook / SSE / pull, per its channel)."""
+    exchange.send(
+        session,
+        kind="declaration_status",
+        sender=node_code,
+        recipient=declaration.declarant_code,
+        correlation_id=declaration.id,
+        payload={
+            "id": declaration.id,
+            "client_ref": declaration.client_ref,
+            "unified_no": declaration.unified_no,
+            "entry_no": declaration.entry_no,
+            "status": declaration.status,
+        },
+    )
+
+
+def submit_draft(
+    session: Session, principal: Principal, declaration_id: str, *, node_code: str, max_lines: int
+) -> Submitted:
+    declaration = visible(session, principal, declaration_id)
+    if declaration.declarant_code != principal.party_code:
+        raise Forbidden("Only the declarant may submit", "只有申报人可以提交", code="not_declarant")
+    if declaration.status != Aggregate.draft:
+        raise IllegalTransition(
+            f"Declaration is {declaration.status}, not a draft",
+            f"报关单状态为 {declaration.status}，不是暂存状态",
+        )
+    _validate(session, declaration.document, max_lines)
+    _check_declarant(principal, declaration.document)
+    return _route_draft(session, principal, declaration, node_code)
+
+
+def withdraw(
+    session: Session, principal: Principal, declaration_id: str, *, node_code: str, reason: str
+) -> Declaration:
+    declaration = visible(session, principal, declaration_id)
+    if declaration.declarant_code != principal.party_code:
+        raise Forbidden(
+            "Only the declarant may withdraw", "只有申报人可以撤回", code="not_declarant"
+        )
+    if declaration.status not in WITHDRAWABLE:
+        raise IllegalTransition(
+            f"A declaration in status {declaration.status} cannot be withdrawn",
+            f"状态为 {declaration.status} 的报关单不能撤回",
+        )
+    before = declaration.status
+    declaration.status = Aggregate.withdrawn
+    _event(
+        session,
+        declaration,
+        principal.party_code,
+        "withdrawn",
+        before,
+        Aggregate.withdrawn,
+        {"reason": reason},
+    )
+    for status in repository.agency_statuses(session, declaration.id):
+        exchange.send(
+            session,
+            kind="declaration_withdrawn",
+            sender=node_code,
+            recipient=status.agency_code,
+            correlation_id=declaration.id,
+            payload={"id": declaration.id, "unified_no": declaration.unified_no, "reason": reason},
+        )
+    session.flush()
+    _notify(session, declaration, node_code)
+    return declaration
+
+
+def visible(session: Session, principal: Principal, declaration_id: str) -> Declaration:
+    """The declaration, if the caller may see it (else 404, so ids don't leak)."""
+    declaration = session.get(Declaration, declaration_id)
+    if declaration is None or not repository.may_see(session, principal, declaration):
+        raise NotFound(
+            f"Declaration {declaration_id} not found",
+            f"未找到报关单 {declaration_id}",
+            code="declaration_not_found",
+        )
+    return declaration
+
+
+def apply_decision(
+    session: Session,
+    principal: Principal,
+    declaration_id: str,
+    decision: Decision,
+    *,
+    node_code: str,
+    reasons: list[dict[str, str]],
+    entry_no: str | None = None,
+    note: str = "",
+) -> Declaration:
+    """An agency's receipt or decision. Illegal transitions answer 409 and change nothing."""
+    declaration = session.get(Declaration, declaration_id)
+    if declaration is None:
+        raise NotFound(
+            f"Declaration {declaration_id} not found",
+            f"未找到报关单 {declaration_id}",
+            code="declaration_not_found",
+        )
+    status = repository.agency_status(session, declaration.id, principal.party_code)
+    if status is None:
+        raise Forbidden(
+            "This declaration was not routed to your agency",
+            "该报关单未分送至贵单位",
+            code="not_routed_to_you",
+        )
+    _check_decision_allowed(status.role, decision)
+    target = DECISION_TARGET[decision]
+    current = AgencyState(status.status)
+    if declaration.status in FINAL_AGGREGATES or declaration.status == Aggregate.draft:
+        raise IllegalTransition(
+            f"Declaration is {declaration.status}; no further decisions are accepted",
+            f"报关单状态为 {declaration.status}，不再接受处理决定",
+        )
+    if not can_move(current, target):
+        raise IllegalTransition(
+            f"{decision.value} is not allowed after {current.value}",
+            f"当前状态 {current.value} 不允许执行 {decision.value}",
+        )
+    if target == current:
+        return declaration  # an idempotent replay of the same decision
+    if decision == Decision.rejected and not reasons:
+        raise ValidationFailed(
+            "A rejection needs at least one reason code",
+            "退单必须至少给出一个原因代码",
+            findings=[Finding("/reasons", "required", "reasons are required", "必须给出原因")],
+        )
+    _apply_entry_no(declaration, decision, status.role, entry_no)
+    status.status = target
+    status.reasons = reasons
+    status.updated_at = clock.now()
+    exchange.record_inbound(
+        session,
+        kind="agency_decision",
+        sender=principal.party_code,
+        correlation_id=declaration.id,
+        payload={
+            "decision": decision.value,
+            "reasons": reasons,
+            "entry_no": entry_no,
+            "note": note,
+        },
+    )
+    session.flush()
+    statuses = repository.agency_statuses(session, declaration.id)
+    new_aggregate = aggregate((s.role, AgencyState(s.status)) for s in statuses)
+    before = declaration.status
+    _event(
+        session,
+        declaration,
+        principal.party_code,
+        f"agency_{decision.value}",
+        before,
+        new_aggregate,
+        {
+            "agency": principal.party_code,
+            "agency_status": target.value,
+            "reasons": reasons,
+            "note": note,
+        },
+    )
+    if new_aggregate != before:
+        declaration.status = new_aggregate
+        if new_aggregate == Aggregate.released:
+            _release_notice(session, declaration, node_code)
+        _notify(session, declaration, node_code)
+    session.flush()
+    return declaration
+
+
+def _check_decision_allowed(role: str, decision: Decision) -> None:
+    if decision in LICENCE_DECISIONS and role != "licensing":
+        raise Forbidden(
+            "Only the licensing authority verifies licences",
+            "只有许可证签发机关可以核验许可证",
+            code="decision_not_for_role",
+        )
+    if decision in CUSTOMS_ONLY and role != "customs":
+        raise Forbidden(
+            f"Only customs may post {decision.value}",
+            f"只有海关可以执行 {decision.value}",
+            code="decision_not_for_role",
+        )
+
+
+def _apply_entry_no(
+    declaration: Declaration, decision: Decision, role: str, entry_no: str | None
+) -> None:
+    if role != "customs" or decision != Decision.accepted:
+        return
+    if entry_no is None:
+        if declaration.entry_no is None:
+            raise ValidationFailed(
+                "Customs acceptance must carry the customs entry number",
+                "海关接受申报时必须给出海关编号",
+                findings=[Finding("/entry_no", "required", "entry_no is required", "海关编号必填")],
+            )
+        return
+    problem = entry_no_problem(
+        entry_no, customs_master=declaration.customs_master, ie_flag=declaration.ie_flag
+    )
+    if problem is not None:
+        raise ValidationFailed(
+            f"entry_no does not fit this declaration ({problem})",
+            f"海关编号与报关单不符（{problem}）",
+            findings=[
+                Finding("/entry_no", f"entry_no_{problem}", "invalid entry_no", "海关编号无效")
+            ],
+        )
+    declaration.entry_no = entry_no
+
+
+def _release_notice(session: Session, declaration: Declaration, node_code: str) -> None:
+    doc = declaration.document
+    head = doc.get("head", {}) if isinstance(doc.get("head"), dict) else {}
+    exchange.route(
+        session,
+        kind="release_notice",
+        document={
+            "declaration_id": declaration.id,
+            "unified_no": declaration.unified_no,
+            "entry_no": declaration.entry_no,
+            "head": {
+                "ie_flag": declaration.ie_flag,
+                "ie_port": head.get("ie_port"),
+                "bill_no": declaration.bill_no,
+                "traf_name": head.get("traf_name"),
+            },
+            "containers": doc.get("containers", []),
+            "released_at": clock.now().isoformat(),
+        },
+        sender=node_code,
+        correlation_id=declaration.id,
+    )
+    _event(
+        session,
+        declaration,
+        node_code,
+        "release_notice",
+        None,
+        None,
+        {"ie_port": head.get("ie_port")},
+    )

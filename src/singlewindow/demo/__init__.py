@@ -1,0 +1,1 @@
+"""Demo data and the scripted demo scenario (``singlewindow demo``)."""

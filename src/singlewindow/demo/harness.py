@@ -1,0 +1,128 @@
+"""A throw-away node in its own process, on loopback, for the demo and the benchmarks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from singlewindow.demo.seed import DemoTrader, ensure_demo_traders
+from singlewindow.kit.db import Database
+from singlewindow.kit.settings import Settings
+from singlewindow.migrate import upgrade
+from singlewindow.node import bootstrap
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class NodeProcess:
+    """Prepares a database, then runs ``singlewindow run`` in a child process."""
+
+    env: dict[str, str] = field(default_factory=dict)
+    data_dir: Path | None = None
+    port: int = 0
+    traders: list[DemoTrader] = field(default_factory=list)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    _own_dir: bool = False
+
+    def __post_init__(self) -> None:
+        if self.data_dir is None:
+            self.data_dir = Path(tempfile.mkdtemp(prefix="sw-node-"))
+            self._own_dir = True
+        self.port = self.port or free_port()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def settings(self) -> Settings:
+        assert self.data_dir is not None
+        values = {k[3:].lower(): v for k, v in self.env.items() if k.startswith("SW_")}
+        values["data_dir"] = str(self.data_dir)
+        return Settings.model_validate(values)
+
+    def prepare(self) -> None:
+        s = self.settings()
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(s.effective_database_url)
+        db = Database(s.effective_database_url)
+        with db.unit_of_work() as session:
+            bootstrap(session, s)
+            self.traders = ensure_demo_traders(session, s)
+        db.dispose()
+
+    def start(self, timeout: float = 60) -> None:
+        assert self.data_dir is not None
+        env = {**os.environ, **self.env, "SW_DATA_DIR": str(self.data_dir)}
+        self.log_path = self.data_dir / "node.log"
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
+            [
+                sys.executable,
+                "-m",
+                "singlewindow",
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--no-demo-data",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"node exited early; see {self.log_path}")
+            try:
+                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"node did not start within {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self.process = None
+
+    def cleanup(self) -> None:
+        self.stop()
+        if self._own_dir and self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> NodeProcess:
+        self.prepare()
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.cleanup()

@@ -1,0 +1,122 @@
+"""The recipient's side: long-poll inbox, acks, and the SSE event stream.
+
+The long-poll and SSE endpoints are async and hold no database connection while they wait: each
+look at the inbox is a short transaction run in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from singlewindow.exchange import inbox as service
+from singlewindow.exchange.schemas import AckIn, AckOut, InboxMessage, InboxPage
+from singlewindow.kit.errors import BadRequest, Unauthenticated
+from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
+from singlewindow.parties.auth import CurrentPrincipal, Principal, principal_for_token
+
+router = APIRouter()
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sw_...`")
+POLL_STEP_S = 0.2
+
+
+def short_principal(
+    db: AppDatabase, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    """Authenticates in its own short transaction, so waiting endpoints hold no connection."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("Missing bearer API key", "缺少 Bearer API 密钥")
+    with db.unit_of_work() as session:
+        return principal_for_token(session, credentials.credentials)
+
+
+WaitingPrincipal = Annotated[Principal, Depends(short_principal)]
+
+
+@router.get("/inbox", response_model=InboxPage)
+async def read_inbox(
+    db: AppDatabase,
+    settings: AppSettings,
+    principal: WaitingPrincipal,
+    wait: Annotated[float, Query(ge=0, le=30, description="seconds to wait for a message")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    lease: Annotated[float, Query(ge=1, le=3600, description="seconds before redelivery")] = 60,
+) -> InboxPage:
+    """Unacked messages for the caller, leased so that another poller does not get them too."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + min(wait, settings.long_poll_max_seconds)
+    while True:
+        items = await asyncio.to_thread(service.lease, db, principal.party_code, limit, lease)
+        if items or loop.time() >= deadline:
+            return InboxPage(items=[InboxMessage(**i) for i in items])
+        await asyncio.sleep(min(POLL_STEP_S, max(deadline - loop.time(), 0)))
+
+
+@router.post("/inbox/ack", response_model=AckOut)
+def ack_many(session: DbSession, principal: CurrentPrincipal, body: AckIn) -> AckOut:
+    """Acks several messages at once; all must be addressed to the caller (else 404, no change)."""
+    return AckOut(acked=service.ack(session, principal.party_code, body.ids))
+
+
+@router.post("/inbox/{message_id}/ack", response_model=AckOut)
+def ack_one(session: DbSession, principal: CurrentPrincipal, message_id: str) -> AckOut:
+    """Acks one message. Acking twice is fine; someone else's message is 404."""
+    return AckOut(acked=service.ack(session, principal.party_code, [message_id]))
+
+
+def _sse(item: dict[str, object]) -> str:
+    data = json.dumps(item, ensure_ascii=False, default=str, separators=(",", ":"))
+    return f"id: {item['cursor']}\nevent: message\ndata: {data}\n\n"
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def events(
+    request: Request,
+    db: AppDatabase,
+    principal: WaitingPrincipal,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    cursor: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+    timeout: Annotated[
+        float, Query(ge=1, le=3600, description="close after; clients reconnect")
+    ] = 300,
+) -> StreamingResponse:
+    """Server-Sent Events of messages delivered to the caller, resumable with ``Last-Event-ID``."""
+    start = cursor or 0
+    if last_event_id:
+        if not last_event_id.isdigit():
+            raise BadRequest(
+                "Last-Event-ID must be an event id",
+                "Last-Event-ID 必须是事件编号",
+                code="bad_cursor",
+            )
+        start = int(last_event_id)
+    code = principal.party_code
+
+    async def stream() -> AsyncIterator[str]:
+        loop = asyncio.get_running_loop()
+        position, deadline, beat = start, loop.time() + timeout, loop.time()
+        yield "retry: 2000\n\n"
+        while loop.time() < deadline and not await request.is_disconnected():
+            items = await asyncio.to_thread(service.events_after, db, code, position)
+            for item in items:
+                position = int(str(item["cursor"]))
+                yield _sse(item)
+            if loop.time() - beat > 15:
+                beat = loop.time()
+                yield ": keep-alive\n\n"
+            if not items:
+                await asyncio.sleep(0.25)
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+    )

@@ -1,0 +1,171 @@
+"""The relay: moves outbox rows into the transport, and re-sends what nobody confirmed.
+
+A batch is claimed with one conditional UPDATE (PostgreSQL: ``FOR UPDATE SKIP LOCKED`` in the
+sub-select, so several relays share the work; SQLite: the single writer serialises claims), which
+sets a claim token and pushes ``next_attempt_at`` out by ``CLAIM_LEASE_S``. If the relay dies
+after the claim, the rows come due again when the lease ends and are published again under the
+same message id, which the transport de-duplicates. After publishing, ``next_attempt_at`` is set
+to ``resend_after_seconds`` ahead: a message still only ``published`` then (lost by the broker,
+or its consumer state lost) is published again. The database is the record of what each
+recipient confirmed end to end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+
+from singlewindow.exchange.models import Message as Msg
+from singlewindow.exchange.transports import Outgoing, Transport, deliver_subject
+from singlewindow.kit import clock
+from singlewindow.kit.db import Database
+from singlewindow.kit.digest import canonical_json
+from singlewindow.kit.ids import new_id
+from singlewindow.kit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE_S = 30.0
+FAILED_RETRY_S = 2.0
+_ACTIVE = ("pending", "published")
+
+
+def broker_msg_id(envelope_id: str, generation: int) -> str:
+    """The de-duplication id. A redriven message gets a new one (the old id may still be inside
+    the broker's duplicate window and would be dropped)."""
+    return envelope_id if generation == 0 else f"{envelope_id}.r{generation}"
+
+
+def envelope_bytes(row: Any) -> bytes:
+    return canonical_json(
+        {
+            "id": row.id,
+            "kind": row.kind,
+            "sender": row.sender,
+            "recipient": row.recipient,
+            "correlation_id": row.correlation_id,
+            "payload": row.payload,
+            "digest": row.digest,
+            "created_at": row.created_at.isoformat(),
+        }
+    )
+
+
+@dataclass
+class RelayStats:
+    claimed: int = 0
+    published: int = 0
+    failed: int = 0
+
+
+def claim(db: Database, batch: int, lease_s: float = CLAIM_LEASE_S) -> list[Outgoing]:
+    now = clock.now()
+    due = (Msg.state.in_(_ACTIVE)) & (Msg.next_attempt_at <= now)
+    with db.unit_of_work() as session:
+        if session.scalar(select(Msg.id).where(due).limit(1)) is None:
+            return []
+        pick = select(Msg.id).where(due).order_by(Msg.next_attempt_at).limit(batch)
+        if not db.is_sqlite:
+            pick = pick.with_for_update(skip_locked=True)
+        token = new_id()
+        session.execute(
+            update(Msg)
+            .where(Msg.id.in_(pick.scalar_subquery()), due)
+            .values(claim_token=token, next_attempt_at=now + timedelta(seconds=lease_s))
+            .execution_options(synchronize_session=False)
+        )
+        rows = session.execute(
+            select(
+                Msg.id,
+                Msg.kind,
+                Msg.sender,
+                Msg.recipient,
+                Msg.correlation_id,
+                Msg.payload,
+                Msg.digest,
+                Msg.created_at,
+                Msg.generation,
+            ).where(Msg.claim_token == token)
+        ).all()
+    return [
+        Outgoing(
+            subject=deliver_subject(r.recipient),
+            msg_id=broker_msg_id(r.id, r.generation),
+            data=envelope_bytes(r),
+            headers={"SW-Kind": r.kind, "SW-Correlation-Id": r.correlation_id},
+        )
+        for r in rows
+    ]
+
+
+def mark(db: Database, accepted: list[str], failed: list[str], resend_after: float) -> None:
+    now = clock.now()
+    ok = [i.split(".r")[0] for i in accepted]
+    bad = [i.split(".r")[0] for i in failed]
+    with db.unit_of_work() as session:
+        if ok:
+            later = now + timedelta(seconds=resend_after)
+            session.execute(
+                update(Msg)
+                .where(Msg.id.in_(ok), Msg.state == "pending")
+                .values(
+                    state="published", published_at=now, next_attempt_at=later, claim_token=None
+                )
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(Msg)
+                .where(Msg.id.in_(ok), Msg.state == "published")
+                .values(next_attempt_at=later, claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
+        if bad:
+            session.execute(
+                update(Msg)
+                .where(Msg.id.in_(bad), Msg.state.in_(_ACTIVE))
+                .values(next_attempt_at=now + timedelta(seconds=FAILED_RETRY_S), claim_token=None)
+                .execution_options(synchronize_session=False)
+            )
+
+
+async def relay_once(db: Database, transport: Transport, settings: Settings) -> RelayStats:
+    """Claims one batch, publishes it, records the result. Returns what happened."""
+    stats = RelayStats()
+    lease_s = min(CLAIM_LEASE_S, settings.resend_after_seconds)
+    outgoing = await asyncio.to_thread(claim, db, settings.relay_batch, lease_s)
+    if not outgoing:
+        return stats
+    stats.claimed = len(outgoing)
+    try:
+        accepted = set(await transport.publish_batch(outgoing))
+    except Exception as exc:  # the rows stay in the outbox and are retried
+        log.warning("relay: publishing %d messages failed: %s", len(outgoing), exc)
+        accepted = set()
+    ok = [m.msg_id for m in outgoing if m.msg_id in accepted]
+    bad = [m.msg_id for m in outgoing if m.msg_id not in accepted]
+    await asyncio.to_thread(mark, db, ok, bad, settings.resend_after_seconds)
+    stats.published, stats.failed = len(ok), len(bad)
+    return stats
+
+
+async def run_relay(
+    db: Database,
+    transport: Transport,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    idle: float = 0.2,
+) -> None:
+    while not stop.is_set():
+        stats = await relay_once(db, transport, settings)
+        if stats.claimed < settings.relay_batch or stats.failed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    stop.wait(), idle if not stats.failed else FAILED_RETRY_S / 2
+                )

@@ -1,0 +1,143 @@
+"""The exchange's public actions. They take the caller's session and flush, never commit, so
+the outbox rows and log entries share the transaction of the state change that caused them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from singlewindow.exchange.envelope import PLATFORM, Envelope
+from singlewindow.exchange.models import LogEntry, Message
+from singlewindow.exchange.routing import ensure_default_rules, plan
+from singlewindow.kit import clock
+from singlewindow.kit.digest import digest_of
+from singlewindow.kit.errors import Finding, ValidationFailed
+from singlewindow.kit.ids import new_id
+
+__all__ = ["Envelope", "ensure_default_rules", "record_inbound", "route", "send"]
+
+
+def _check(**fields: str) -> None:
+    findings = [
+        Finding(f"/{name}", "required", f"{name} is required", f"{name} 为必填项")
+        for name, value in fields.items()
+        if not isinstance(value, str) or not value.strip()
+    ]
+    if findings:
+        raise ValidationFailed("Invalid message", "报文信息无效", findings=findings)
+
+
+def _write(
+    session: Session,
+    *,
+    direction: str,
+    kind: str,
+    sender: str,
+    recipient: str,
+    correlation_id: str,
+    payload: dict[str, Any],
+    context: dict[str, Any] | None = None,
+) -> Envelope:
+    now = clock.now()
+    message = Message(
+        id=new_id(),
+        direction=direction,
+        kind=kind,
+        sender=sender,
+        recipient=recipient,
+        correlation_id=correlation_id,
+        payload=payload,
+        digest=digest_of(payload),
+        context=context,
+        state="pending" if direction == "out" else "received",
+        attempts=0,
+        generation=0,
+        next_attempt_at=now if direction == "out" else None,
+        created_at=now,
+    )
+    session.add(message)
+    session.add(
+        LogEntry(
+            envelope_id=message.id,
+            direction=direction,
+            kind=kind,
+            sender=sender,
+            recipient=recipient,
+            correlation_id=correlation_id,
+            digest=message.digest,
+            created_at=now,
+        )
+    )
+    return Envelope.of(message)
+
+
+def route(
+    session: Session,
+    *,
+    kind: str,
+    document: dict[str, Any],
+    sender: str,
+    correlation_id: str,
+    context: dict[str, Any] | None = None,
+) -> list[Envelope]:
+    """Routes a document to every recipient its active rules name (one outbox row each)."""
+    _check(kind=kind, sender=sender, correlation_id=correlation_id)
+    deliveries = plan(session, kind, document, context or {})
+    envelopes = [
+        _write(
+            session,
+            direction="out",
+            kind=kind,
+            sender=sender,
+            recipient=d.recipient,
+            correlation_id=correlation_id,
+            payload=d.payload,
+            context=(context or {}) | {"rule": d.rule},
+        )
+        for d in deliveries
+    ]
+    session.flush()
+    return envelopes
+
+
+def send(
+    session: Session,
+    *,
+    kind: str,
+    sender: str,
+    recipient: str,
+    correlation_id: str,
+    payload: dict[str, Any],
+) -> Envelope:
+    """A direct message to one party (status notices to traders and the like)."""
+    _check(kind=kind, sender=sender, recipient=recipient, correlation_id=correlation_id)
+    envelope = _write(
+        session,
+        direction="out",
+        kind=kind,
+        sender=sender,
+        recipient=recipient,
+        correlation_id=correlation_id,
+        payload=payload,
+    )
+    session.flush()
+    return envelope
+
+
+def record_inbound(
+    session: Session, *, kind: str, sender: str, correlation_id: str, payload: dict[str, Any]
+) -> Envelope:
+    """Logs a message received from a party, so the message log covers both directions."""
+    _check(kind=kind, sender=sender, correlation_id=correlation_id)
+    envelope = _write(
+        session,
+        direction="in",
+        kind=kind,
+        sender=sender,
+        recipient=PLATFORM,
+        correlation_id=correlation_id,
+        payload=payload,
+    )
+    session.flush()
+    return envelope

@@ -1,0 +1,147 @@
+"""The embedded transport: a durable work queue in the node's own database.
+
+A unique ``msg_id`` makes publishing idempotent (a duplicate is ignored, like JetStream's
+de-duplication window but forever while the message is queued). Consumers lease rows for
+``ack_wait`` seconds; a row not acked in time is handed out again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from singlewindow.exchange.models import QueuedMessage as Q
+from singlewindow.exchange.transports import Outgoing, Received, deliver_subject
+from singlewindow.kit import clock
+from singlewindow.kit.db import Database
+from singlewindow.kit.ids import new_id
+
+
+def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Q)
+    session.execute(ins.on_conflict_do_nothing(index_elements=["msg_id"]), rows)
+
+
+class EmbeddedConsumer:
+    def __init__(self, db: Database, subject: str, ack_wait: float, poll: float) -> None:
+        self.db = db
+        self.subject = subject
+        self.ack_wait = ack_wait
+        self.poll = poll
+
+    def _claim(self, batch: int) -> list[Received]:
+        now = clock.now()
+        free = or_(Q.lease_until.is_(None), Q.lease_until < now)
+        due = (Q.subject == self.subject) & (Q.available_at <= now) & free
+        with self.db.unit_of_work() as session:
+            # Look before writing: an idle poll must not take SQLite's write lock.
+            if session.scalar(select(Q.seq).where(due).limit(1)) is None:
+                return []
+            pick = select(Q.seq).where(due).order_by(Q.seq).limit(batch)
+            if not self.db.is_sqlite:
+                pick = pick.with_for_update(skip_locked=True)
+            token = new_id()
+            session.execute(
+                update(Q)
+                .where(Q.seq.in_(pick.scalar_subquery()), free)
+                .values(
+                    lease_until=now + timedelta(seconds=self.ack_wait),
+                    lease_token=token,
+                    deliveries=Q.deliveries + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            rows = session.execute(
+                select(Q.seq, Q.msg_id, Q.data, Q.deliveries)
+                .where(Q.lease_token == token)
+                .order_by(Q.seq)
+            ).all()
+        return [Received(r.msg_id, bytes(r.data), r.deliveries, r.seq) for r in rows]
+
+    async def fetch(self, batch: int, timeout: float) -> list[Received]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        pause = min(self.poll, 0.02)
+        while True:
+            got = await asyncio.to_thread(self._claim, batch)
+            if got or asyncio.get_running_loop().time() >= deadline:
+                return got
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, self.poll)
+
+    def _delete(self, seqs: list[Any]) -> None:
+        with self.db.unit_of_work() as session:
+            session.execute(delete(Q).where(Q.seq.in_(seqs)))
+
+    async def ack(self, messages: Sequence[Received]) -> None:
+        if messages:
+            await asyncio.to_thread(self._delete, [m.handle for m in messages])
+
+    def _nak(self, seq: Any, delay: float) -> None:
+        with self.db.unit_of_work() as session:
+            session.execute(
+                update(Q)
+                .where(Q.seq == seq)
+                .values(
+                    available_at=clock.now() + timedelta(seconds=delay),
+                    lease_until=None,
+                    lease_token=None,
+                )
+            )
+
+    async def nak(self, message: Received, delay: float) -> None:
+        await asyncio.to_thread(self._nak, message.handle, delay)
+
+    async def term(self, message: Received) -> None:
+        await asyncio.to_thread(self._delete, [message.handle])
+
+
+class EmbeddedTransport:
+    name = "embedded"
+
+    def __init__(self, db: Database, *, ack_wait: float = 30.0, poll: float = 0.25) -> None:
+        self.db = db
+        self.ack_wait = ack_wait
+        self.poll = poll
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def _insert(self, messages: Sequence[Outgoing]) -> None:
+        now = clock.now()
+        rows = [
+            {
+                "msg_id": m.msg_id,
+                "subject": m.subject,
+                "data": m.data,
+                "headers": dict(m.headers),
+                "available_at": now,
+                "deliveries": 0,
+            }
+            for m in messages
+        ]
+        with self.db.unit_of_work() as session:
+            insert_ignoring_duplicates(session, rows)
+
+    async def publish(
+        self, subject: str, msg_id: str, data: bytes, headers: dict[str, str] | None = None
+    ) -> None:
+        await self.publish_batch([Outgoing(subject, msg_id, data, headers or {})])
+
+    async def publish_batch(self, messages: Sequence[Outgoing]) -> list[str]:
+        await asyncio.to_thread(self._insert, messages)
+        return [m.msg_id for m in messages]
+
+    async def consumer(self, recipient: str) -> EmbeddedConsumer:
+        return EmbeddedConsumer(self.db, deliver_subject(recipient), self.ack_wait, self.poll)

@@ -1,0 +1,1 @@
+"""Parties: enterprises, agencies, port operators, platforms and peer windows; API keys."""

@@ -1,0 +1,76 @@
+"""API shapes for parties and keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class PartyKind(StrEnum):
+    enterprise = "enterprise"
+    agency = "agency"
+    port_operator = "port_operator"
+    platform = "platform"
+    peer = "peer"
+
+
+class AgencyType(StrEnum):
+    customs = "customs"
+    maritime = "maritime"
+    border = "border"
+    licensing = "licensing"
+    commerce = "commerce"
+    other = "other"
+
+
+class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: PartyKind
+    code: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="exchange address; defaults to the USCC for enterprises",
+    )
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(default="", max_length=200)
+    uscc: str | None = Field(default=None, min_length=18, max_length=18)
+    customs_code: str | None = Field(default=None, min_length=10, max_length=10)
+    agency_type: AgencyType | None = None
+    attrs: dict[str, Any] = Field(default_factory=dict)
+
+
+class PartyOut(BaseModel):
+    id: str
+    code: str
+    kind: PartyKind
+    name_zh: str
+    name_en: str
+    uscc: str | None
+    customs_code: str | None
+    agency_type: AgencyType | None
+    attrs: dict[str, Any]
+    active: bool
+    created_at: datetime
+
+
+class ApiKeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="", max_length=100)
+    expires_at: datetime | None = None
+
+
+class ApiKeyOut(BaseModel):
+    id: str
+    party_code: str
+    prefix: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    token: str | None = Field(default=None, description="shown once, at creation")

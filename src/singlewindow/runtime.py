@@ -1,0 +1,65 @@
+"""Background work of a node process: exchange workers and (optionally) simulated agencies."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from singlewindow.agencies.provision import provision_simulated_agencies
+from singlewindow.agencies.simulator import Behaviour, SimulatedAgency, Simulator
+from singlewindow.exchange.workers import run_workers
+from singlewindow.kit.db import Database
+from singlewindow.kit.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def simulator_behaviour(settings: Settings) -> Behaviour:
+    return Behaviour(
+        rejection_rate=settings.sim_rejection_rate,
+        inspection_rate=settings.sim_inspection_rate,
+        latency_seconds=settings.sim_latency_seconds,
+        seed=settings.sim_seed or 0,
+        mode=settings.sim_mode,
+    )
+
+
+@asynccontextmanager
+async def background(
+    db: Database,
+    settings: Settings,
+    *,
+    base_url: str | None = None,
+    simulator_transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[None]:
+    """Runs the configured background work for as long as the context is open."""
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+    if settings.run_workers:
+        tasks.append(asyncio.create_task(run_workers(db, settings, stop), name="exchange"))
+    if settings.run_simulator:
+        agencies = await asyncio.to_thread(provision_simulated_agencies_tx, db)
+        simulator = Simulator(
+            base_url or f"http://{settings.host}:{settings.port}",
+            agencies,
+            simulator_behaviour(settings),
+            transport=simulator_transport,
+        )
+        tasks.append(asyncio.create_task(simulator.run(stop), name="simulator"))
+    try:
+        yield
+    finally:
+        stop.set()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=15)
+
+
+def provision_simulated_agencies_tx(db: Database) -> list[SimulatedAgency]:
+    with db.unit_of_work() as session:
+        return provision_simulated_agencies(session)

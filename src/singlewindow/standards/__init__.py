@@ -1,0 +1,1 @@
+"""Standards: versioned code tables, document-type definitions, validators and message formats."""

@@ -1,0 +1,205 @@
+"""Relay → embedded transport → pull inbox → ack, long-poll, leases, SSE, operator views."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from singlewindow.exchange import send
+from singlewindow.exchange.channels.delivery import deliver_to_inbox
+from singlewindow.exchange.relay import relay_once
+from singlewindow.exchange.transports.embedded import EmbeddedTransport
+from singlewindow.exchange.workers import pump
+from singlewindow.kit.db import Database
+from singlewindow.kit.settings import Settings
+from tests.exchange.conftest import Register, count_state, inbox_count, wait_for, workers
+
+INBOX = "/api/v1/exchange/inbox"
+
+
+def send_many(db: Database, n: int, recipient: str = "LIC-GD", kind: str = "notice") -> list[str]:
+    with db.unit_of_work() as session:
+        return [
+            send(
+                session,
+                kind=kind,
+                sender="GD",
+                recipient=recipient,
+                correlation_id=f"C{i}",
+                payload={"n": i},
+            ).id
+            for i in range(n)
+        ]
+
+
+def test_relay_to_pull_inbox_and_ack(
+    app_client: TestClient, db: Database, settings: Settings, register: Register
+) -> None:
+    ids = send_many(db, 5)
+    with workers(db, settings):
+        wait_for(lambda: inbox_count(db, "LIC-GD") == 5)
+    agency = register.auth("LIC-GD")
+    items = app_client.get(INBOX, headers=agency).json()["items"]
+    assert [i["id"] for i in items] == ids
+    assert items[0]["payload"] == {"n": 0}
+    assert items[0]["deliveries"] == 1
+    assert count_state(db, "delivered") == 5
+    # someone else's message, no key, bad input
+    assert (
+        app_client.post(f"{INBOX}/{ids[0]}/ack", headers=register.auth("TRADER")).status_code == 404
+    )
+    assert app_client.post(f"{INBOX}/{ids[0]}/ack").status_code == 401
+    assert app_client.get(INBOX, params={"wait": 99}, headers=agency).status_code == 422
+    assert app_client.get(INBOX, params={"limit": 0}, headers=agency).status_code == 422
+    assert app_client.post(f"{INBOX}/ack", json={"ids": []}, headers=agency).status_code == 422
+    r = app_client.post(f"{INBOX}/ack", json={"ids": [*ids[:4], "nope"]}, headers=agency)
+    assert r.status_code == 404
+    assert count_state(db, "acked") == 0
+    assert app_client.post(f"{INBOX}/ack", json={"ids": ids[:4]}, headers=agency).status_code == 200
+    for _ in range(2):  # acking twice is fine
+        assert app_client.post(f"{INBOX}/{ids[4]}/ack", headers=agency).json() == {
+            "acked": [ids[4]]
+        }
+    assert count_state(db, "acked") == 5
+    assert app_client.get(INBOX, headers=agency).json()["items"] == []
+
+
+def test_long_poll_returns_when_a_message_arrives(
+    app_client: TestClient, db: Database, settings: Settings, register: Register
+) -> None:
+    result: dict[str, Any] = {}
+
+    def poll() -> None:
+        start = time.monotonic()
+        r = app_client.get(INBOX, params={"wait": 15}, headers=register.auth("CUS-5300"))
+        result.update(items=r.json()["items"], took=time.monotonic() - start)
+
+    with workers(db, settings):
+        poller = threading.Thread(target=poll)
+        poller.start()
+        time.sleep(0.5)
+        send_many(db, 1, recipient="CUS-5300")
+        poller.join(20)
+    assert len(result["items"]) == 1
+    assert 0.4 < result["took"] < 10
+
+
+def test_lease_hides_a_message_until_it_expires(
+    app_client: TestClient, db: Database, register: Register
+) -> None:
+    (message_id,) = send_many(db, 1)
+    deliver_to_inbox(db, "LIC-GD", [message_id])
+    agency = register.auth("LIC-GD")
+    first = app_client.get(INBOX, params={"lease": 1}, headers=agency).json()["items"]
+    assert [i["id"] for i in first] == [message_id]
+    assert app_client.get(INBOX, headers=agency).json()["items"] == []  # leased to the first
+    time.sleep(1.1)
+    again = app_client.get(INBOX, headers=agency).json()["items"]
+    assert [i["deliveries"] for i in again] == [2]
+
+
+def test_redelivery_is_idempotent(db: Database, settings: Settings, register: Register) -> None:
+    (message_id,) = send_many(db, 1)
+    deliver_to_inbox(db, "LIC-GD", [message_id])
+    deliver_to_inbox(db, "LIC-GD", [message_id])
+    assert inbox_count(db, "LIC-GD") == 1
+
+    async def publish_twice() -> None:
+        transport = EmbeddedTransport(db)
+        (second,) = send_many(db, 1)
+        await relay_once(db, transport, settings)
+        # the relay dies before recording: the row is claimed again and re-published
+        from sqlalchemy import update
+
+        from singlewindow.exchange.models import Message
+        from singlewindow.kit import clock
+
+        with db.unit_of_work() as session:
+            session.execute(
+                update(Message)
+                .where(Message.id == second)
+                .values(state="pending", next_attempt_at=clock.now())
+            )
+        await relay_once(db, transport, settings)
+        consumer = await transport.consumer("LIC-GD")
+        got = await consumer.fetch(10, 0.1)
+        assert len(got) == 1  # the broker kept one copy
+
+    asyncio.run(publish_twice())
+
+
+def test_sse_streams_and_resumes(app_client: TestClient, db: Database, register: Register) -> None:
+    ids = send_many(db, 3, recipient="TRADER")
+    deliver_to_inbox(db, "TRADER", ids)
+    trader = register.auth("TRADER")
+
+    def read(headers: dict[str, str]) -> list[tuple[str, str]]:
+        events = []
+        with app_client.stream(
+            "GET", "/api/v1/exchange/events", params={"timeout": 1}, headers=headers
+        ) as r:
+            assert r.headers["content-type"].startswith("text/event-stream")
+            event_id = ""
+            for line in r.iter_lines():
+                if line.startswith("id: "):
+                    event_id = line[4:]
+                elif line.startswith("data: "):
+                    events.append((event_id, line[6:]))
+        return events
+
+    events = read(trader)
+    assert len(events) == 3
+    assert all(eid.isdigit() for eid, _ in events)
+    resumed = read(trader | {"Last-Event-ID": events[0][0]})
+    assert [e[0] for e in resumed] == [e[0] for e in events[1:]]
+    r = app_client.get("/api/v1/exchange/events", headers=trader | {"Last-Event-ID": "x"})
+    assert r.status_code == 400
+
+
+def test_operator_views(app_client: TestClient, db: Database, register: Register) -> None:
+    ids = send_many(db, 3)
+    op = register.auth("GD")
+    backlog = app_client.get("/api/v1/exchange/backlog", headers=op).json()
+    assert backlog == [
+        {
+            "recipient": "LIC-GD",
+            "pending": 3,
+            "published": 0,
+            "delivered": 0,
+            "acked": 0,
+            "dead": 0,
+            "oldest_pending_age_s": backlog[0]["oldest_pending_age_s"],
+        }
+    ]
+    assert backlog[0]["oldest_pending_age_s"] >= 0
+    page = app_client.get("/api/v1/exchange/messages", params={"correlation_id": "C1"}, headers=op)
+    assert [m["id"] for m in page.json()["items"]] == [ids[1]]
+    page = app_client.get("/api/v1/exchange/messages", params={"limit": 2}, headers=op).json()
+    nxt = app_client.get(
+        "/api/v1/exchange/messages", params={"cursor": page["next_cursor"]}, headers=op
+    ).json()
+    assert [m["id"] for m in page["items"] + nxt["items"]] == ids
+    assert (
+        app_client.get("/api/v1/exchange/messages", params={"state": "x"}, headers=op).status_code
+        == 422
+    )
+    assert (
+        app_client.get("/api/v1/exchange/backlog", headers=register.auth("LIC-GD")).status_code
+        == 403
+    )
+    assert app_client.get("/api/v1/exchange/dead-letters", headers=op).json()["items"] == []
+
+
+def test_pump_delivers_everything_ready(
+    db: Database, settings: Settings, register: Register
+) -> None:
+    send_many(db, 7)
+    send_many(db, 3, recipient="TRADER")
+    assert pump(db, settings) == 10
+    assert inbox_count(db, "LIC-GD") == 7
+    assert inbox_count(db, "TRADER") == 3
+    assert pump(db, settings) == 0
