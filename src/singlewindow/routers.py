@@ -6,10 +6,12 @@ from fastapi import APIRouter
 
 
 def all_routers() -> list[APIRouter]:
+    from singlewindow.agencies.api import router as agencies
+    from singlewindow.declarations.api import router as declarations
     from singlewindow.exchange.api import router as exchange
     from singlewindow.ops.api import router as ops
     from singlewindow.parties.api import router as parties
     from singlewindow.standards.api import router as document_types
     from singlewindow.standards.codes.api import router as code_tables
 
-    return [ops, code_tables, document_types, parties, exchange]
+    return [ops, code_tables, document_types, parties, declarations, agencies, exchange]

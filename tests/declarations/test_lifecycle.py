@@ -21,8 +21,8 @@ def test_customs_receives_decides_and_release_goes_to_port(
     inbox = node.inbox("CUS5300")
     assert [m["correlation_id"] for m in inbox] == [receipt["id"]]
     assert inbox[0]["kind"] == "goods_declaration"
-    assert inbox[0]["payload"]["head"]["custom_master"] == "5300"
-    number = entry_no("5300", "I", receipt["unified_no"])
+    assert inbox[0]["payload"]["head"]["custom_master"] == "5316"
+    number = entry_no("5316", "I", receipt["unified_no"])
     steps = [
         ("received", {}),
         ("accepted", {"entry_no": number}),
@@ -39,7 +39,7 @@ def test_customs_receives_decides_and_release_goes_to_port(
     port = node.inbox("PORT-YICT")
     assert [m["kind"] for m in port] == ["release_notice"]
     assert port[0]["payload"]["entry_no"] == number
-    statuses = [m["payload"]["status"] for m in node.inbox(node.traders[0].code)]
+    statuses = [m["payload"]["status"] for m in node.inbox("trader")]
     assert statuses[0] == "submitted"
     assert statuses[-1] == "released"
     by_entry = node.client.get(
@@ -66,7 +66,7 @@ def test_licence_goes_to_licensing_authority_with_its_projection(
     did = r.json()["id"]
     for decision in ("accepted", "released"):
         extra = (
-            {"entry_no": entry_no("5300", "I", r.json()["unified_no"])}
+            {"entry_no": entry_no("5316", "I", r.json()["unified_no"])}
             if decision == "accepted"
             else {}
         )
@@ -128,7 +128,7 @@ def test_inspection_path_and_idempotent_replay(
     node: Node, entry_no: Callable[[str, str, str], str]
 ) -> None:
     receipt = _submit(node)
-    number = entry_no("5300", "I", receipt["unified_no"])
+    number = entry_no("5316", "I", receipt["unified_no"])
     for decision, extra in (
         ("accepted", {"entry_no": number}),
         ("inspection_required", {"reasons": [{"code": "I01"}]}),

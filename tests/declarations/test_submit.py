@@ -133,7 +133,7 @@ def test_xml_in_wrong_namespace_is_400(node: Node) -> None:
 def test_all_findings_come_back_at_once(node: Node) -> None:
     doc = node.document(client_ref="BAD-1")
     doc["head"]["trade_mode"] = "9999"  # unknown code
-    doc["lines"][0]["trade_curr"] = "XXX"  # unknown currency
+    doc["lines"][0]["trade_curr"] = "QQQ"  # unknown currency
     doc["lines"][1]["decl_total"] = "1.00"  # total ≠ qty × price
     doc["head"]["net_wt"] = str(float(doc["head"]["gross_wet"]) + 100)  # net > gross
     r = node.submit(doc)

@@ -203,3 +203,20 @@ def test_pump_delivers_everything_ready(
     assert inbox_count(db, "LIC-GD") == 7
     assert inbox_count(db, "TRADER") == 3
     assert pump(db, settings) == 0
+
+
+def test_lifespan_helper_runs_workers_in_process(
+    db: Database, settings: Settings, register: Register
+) -> None:
+    from singlewindow.exchange.workers import exchange_workers
+
+    async def main() -> None:
+        async with exchange_workers(db, settings, recipients_refresh_s=0.1):
+            await asyncio.to_thread(send_many, db, 4)
+            for _ in range(200):
+                if await asyncio.to_thread(inbox_count, db, "LIC-GD") == 4:
+                    return
+                await asyncio.sleep(0.05)
+        raise AssertionError("not delivered")
+
+    asyncio.run(main())

@@ -60,22 +60,28 @@ def test_kill_9_three_times_loses_and_duplicates_nothing(
     def producer() -> None:
         for batch in range(TOTAL // 50):
             sent.extend(send_many(db, 50, recipient=RECIPIENTS[batch % 3]))
-            time.sleep(0.05)
+            time.sleep(0.1)
+
+    log = tmp_path / "worker.log"
+    log.touch()
+
+    def started(count: int) -> None:  # killing before start-up would prove nothing
+        wait_for(lambda: log.read_text().count("workers running") >= count, timeout=60)
 
     thread = threading.Thread(target=producer)
     thread.start()
     worker = start_worker(database_url, tmp_path)
     try:
-        for _ in range(3):
-            time.sleep(rng.uniform(1.5, 3.0))
+        for kill in range(3):
+            started(kill + 1)
+            time.sleep(rng.uniform(0.3, 1.5))
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
             worker = start_worker(database_url, tmp_path)
+        started(4)
         thread.join(120)
         assert len(sent) == TOTAL
         wait_for(lambda: count_state(db, "delivered") == TOTAL, timeout=120, step=0.25)
-        log = tmp_path / "worker.log"
-        wait_for(lambda: log.read_text().count("workers running") == 4, timeout=30)
     finally:
         worker.terminate()  # SIGTERM: a clean stop
         code = worker.wait(20)

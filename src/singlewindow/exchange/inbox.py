@@ -24,6 +24,7 @@ def _item(entry: Entry, message: Msg) -> dict[str, Any]:
         "recipient": message.recipient,
         "correlation_id": message.correlation_id,
         "payload": message.payload,
+        "context": message.context,
         "digest": message.digest,
         "created_at": message.created_at,
         "cursor": entry.seq,

@@ -67,6 +67,9 @@ class InboxMessage(BaseModel):
     recipient: str
     correlation_id: str
     payload: dict[str, Any]
+    context: dict[str, Any] | None = Field(
+        default=None, description="platform references, e.g. the unified number (统一编号)"
+    )
     digest: str
     created_at: datetime
     cursor: int

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from singlewindow.kit.errors import BadRequest
+from singlewindow.kit.errors import BadRequest, Finding
 
 T = TypeVar("T")
 
@@ -22,11 +23,28 @@ def encode_cursor(last_id: str) -> str:
     return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
 
 
+_CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,400}$")
+
+
+def _invalid() -> BadRequest:
+    return BadRequest(
+        "Invalid cursor",
+        "分页游标无效",
+        code="invalid_cursor",
+        findings=[Finding("query:cursor", "invalid_cursor", "Invalid cursor", "分页游标无效")],
+    )
+
+
 def decode_cursor(cursor: str | None) -> str | None:
     if not cursor:
         return None
+    if not _CURSOR.match(cursor):
+        raise _invalid()
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
+        value = base64.urlsafe_b64decode(padded.encode()).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest("Invalid cursor", "分页游标无效", code="invalid_cursor") from exc
+        raise _invalid() from exc
+    if not value or not value.isprintable():
+        raise _invalid()
+    return value
