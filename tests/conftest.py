@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,18 +30,35 @@ def nats() -> Iterator[NatsServer]:
         yield server
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database migrated once; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    build_schema(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg: PostgresServer) -> str:
+    """A migrated PostgreSQL template database; each test's database is cloned from it."""
+    url = pg.create_database("sw_template")
+    build_schema(url)
+    return "sw_template"
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty, migrated database on each backend."""
+    """A fresh, empty, migrated database on each backend (cloned from a migrated template)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'sw.db'}"
-        build_schema(url)
-        yield url
+        template: Path = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "sw.db"
+        shutil.copyfile(template, target)
+        yield f"sqlite:///{target}"
         return
     server: PostgresServer = request.getfixturevalue("pg")
+    pg_template: str = request.getfixturevalue("pg_template")
     name = f"t{next(_db_counter)}_{abs(hash(request.node.nodeid)) % 10**8}"
-    url = server.create_database(name)
-    build_schema(url)
+    url = server.create_database(name, template=pg_template)
     yield url
     server.drop_database(name)
 

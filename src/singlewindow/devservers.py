@@ -33,11 +33,12 @@ class PostgresServer:
     def url_for(self, database: str) -> str:
         return self.base_uri.replace("/postgres?", f"/{database}?", 1)
 
-    def create_database(self, name: str) -> str:
+    def create_database(self, name: str, *, template: str | None = None) -> str:
         engine = sa.create_engine(self.base_uri, isolation_level="AUTOCOMMIT")
+        clone = f' TEMPLATE "{template}"' if template else ""
         with engine.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"{clone}'))
         engine.dispose()
         return self.url_for(name)
 

@@ -82,6 +82,7 @@ class Simulator:
         async with httpx.AsyncClient(
             base_url=self.base_url, transport=self.transport, timeout=self.poll_wait + 30
         ) as client:
+            await self._wait_until_serving(client, stop)
             tasks = [
                 asyncio.create_task(self._agency_loop(client, agency, stop))
                 for agency in self.agencies
@@ -92,6 +93,20 @@ class Simulator:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+    async def _wait_until_serving(
+        self, client: httpx.AsyncClient, stop: asyncio.Event, limit_s: float = 60.0
+    ) -> None:
+        """The simulator starts with the server: wait quietly until the API answers."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + limit_s
+        while not stop.is_set() and loop.time() < deadline:
+            try:
+                if (await client.get("/api/v1/health")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
 
     async def _agency_loop(
         self, client: httpx.AsyncClient, agency: SimulatedAgency, stop: asyncio.Event

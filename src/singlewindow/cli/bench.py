@@ -33,3 +33,24 @@ def ingest(
         console.print(asdict(result))
     if result.lost:
         raise typer.Exit(1)
+
+
+@app.command("validate")
+def validate(
+    count: int = typer.Option(1000, min=1, max=1_000_000),
+    lines: int = typer.Option(5, min=1, max=50),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Validate sample declarations with warm code tables, with the raw engine alongside."""
+    from dataclasses import asdict
+
+    from singlewindow.bench.validate import run_validate
+
+    with console.status(f"bench validate ×{count} ({lines} lines)…"):
+        result = run_validate(count, lines)
+    if as_json:
+        print_json(asdict(result))
+    else:
+        console.print(asdict(result))
+    if result.findings or result.engine_errors:
+        raise typer.Exit(1)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import typer
 import uvicorn
+from sqlalchemy import func, select
 
 from singlewindow.cli.common import console, database, settings
 from singlewindow.migrate import upgrade
 from singlewindow.node import bootstrap
+
+DEMO_DECLARATIONS = 12
 
 
 def run(
@@ -19,7 +23,9 @@ def run(
     no_workers: bool = typer.Option(
         False, "--no-workers", help="API only; run `singlewindow worker` separately"
     ),
-    demo_data: bool = typer.Option(True, help="create the demo trader parties and keys"),
+    demo_data: bool = typer.Option(
+        True, help="create demo traders (with keys) and, on a fresh node, demo declarations"
+    ),
 ) -> None:
     """Start the API, the exchange workers and (unless --no-sim) the simulated agencies."""
     s = settings()
@@ -34,19 +40,28 @@ def run(
         updates["run_workers"] = False
     s = s.model_copy(update=updates)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    s.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(s.effective_database_url)
     db = database(s)
     with db.unit_of_work() as session:
         bootstrap(session, s)
         if demo_data and s.run_simulator:
-            from singlewindow.demo.seed import ensure_demo_traders
+            from singlewindow.declarations.models import Declaration
+            from singlewindow.demo.seed import ensure_demo_traders, submit_demo_declarations
 
             traders = ensure_demo_traders(session, s)
             for trader in traders:
                 console.print(
-                    f"[cyan]demo trader[/cyan] {trader.name_zh} ({trader.code}) "
-                    f"API key: [bold]{trader.token}[/bold]"
+                    f"[cyan]demo trader / 演示企业[/cyan] {trader.name_zh} ({trader.code})\n"
+                    f"  API key: {trader.token}",
+                    soft_wrap=True,
                 )
+            if session.scalar(select(func.count()).select_from(Declaration)) == 0:
+                threading.Thread(
+                    target=submit_demo_declarations,
+                    args=(f"http://{s.host}:{s.port}", traders[0], DEMO_DECLARATIONS),
+                    daemon=True,
+                ).start()
     from singlewindow.app import create_app
 
     app = create_app(s, db)

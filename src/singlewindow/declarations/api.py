@@ -56,7 +56,14 @@ def parse_body(raw: bytes, content_type: str) -> Any:
     if media in ("application/json", "") or media.endswith("+json"):
         try:
             return json.loads(raw, parse_float=Decimal)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except RecursionError as exc:
+            raise BadRequest(
+                "Malformed JSON: nested too deeply",
+                "JSON 格式错误：嵌套层级过深",
+                code="malformed_json",
+                findings=[Finding("", "malformed_json", "nested too deeply", "嵌套层级过深")],
+            ) from exc
+        except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, over-long integers
             raise BadRequest(
                 f"Malformed JSON: {exc}",
                 "JSON 格式错误",

@@ -77,3 +77,35 @@ def ensure_demo_traders(session: Session, settings: Settings) -> list[DemoTrader
         _key, token = parties.create_api_key(session, party, name=KEY_NAME)
         out.append(DemoTrader(party.code, code, customs_code, zh, en, token))
     return out
+
+
+def submit_demo_declarations(
+    base_url: str, trader: DemoTrader, count: int, *, wait_s: float = 60.0
+) -> int:
+    """Files ``count`` demo declarations through the public API once the node answers.
+
+    Used by ``singlewindow run`` on a fresh node so that the portal and the API have
+    something to show; the simulated agencies then decide them as usual.
+    """
+    import time
+
+    import httpx
+
+    from singlewindow.demo.scenario import demo_document
+
+    deadline = time.monotonic() + wait_s
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        while time.monotonic() < deadline:
+            try:
+                if client.get("/api/v1/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        headers = {"Authorization": f"Bearer {trader.token}"}
+        accepted = 0
+        for i in range(count):
+            doc = demo_document(trader, i)
+            doc["client_ref"] = f"DEMO-RUN-{i:04d}"
+            r = client.post("/api/v1/declarations", json=doc, headers=headers)
+            accepted += r.status_code == 202
+    return accepted

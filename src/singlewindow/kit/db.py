@@ -7,6 +7,7 @@ request dependency, a worker loop iteration, a CLI command) owns the transaction
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -82,6 +83,35 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
+_READ_PREFIXES = ("SELECT", "PRAGMA")
+
+
+def _install_write_mutex(engine: Engine) -> None:
+    """Queues this process's SQLite writers on a mutex instead of SQLite's busy handler.
+
+    SQLite has one writer at a time; a blocked writer otherwise sleeps in growing steps
+    (up to 100 ms) inside ``busy_timeout``, which turns contention into long, idle waits.
+    The mutex is taken at a transaction's first write statement (pysqlite begins the
+    transaction there, so no stale read snapshot is upgraded) and released at commit or
+    rollback. Reads never wait. Writers in other processes still meet ``busy_timeout``.
+    """
+    mutex = threading.Lock()
+
+    def before_execute(conn: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any) -> None:
+        if conn.info.get("sw_writer") or statement.lstrip()[:6].upper() in _READ_PREFIXES:
+            return
+        mutex.acquire()
+        conn.info["sw_writer"] = True
+
+    def release(conn: Any, *_args: Any) -> None:
+        if conn.info.pop("sw_writer", False):
+            mutex.release()
+
+    event.listen(engine, "before_cursor_execute", before_execute)
+    event.listen(engine, "commit", release)
+    event.listen(engine, "rollback", release)
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
@@ -91,8 +121,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             max_overflow=20,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN; issue BEGIN IMMEDIATE ourselves
-        # for writers would serialise reads too, so keep the default and rely on busy_timeout.
+        _install_write_mutex(engine)
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
 

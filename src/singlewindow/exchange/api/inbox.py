@@ -24,6 +24,7 @@ from singlewindow.parties.auth import CurrentPrincipal, Principal, principal_for
 router = APIRouter()
 _bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sw_...`")
 POLL_STEP_S = 0.2
+MAX_EVENT_ID = 2**63 - 1  # event ids are 64-bit sequence numbers
 
 
 def short_principal(
@@ -85,7 +86,9 @@ async def events(
     db: AppDatabase,
     principal: WaitingPrincipal,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    cursor: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+    cursor: Annotated[
+        int | None, Query(ge=0, le=MAX_EVENT_ID, description="resume after this event id")
+    ] = None,
     timeout: Annotated[
         float, Query(ge=1, le=3600, description="close after; clients reconnect")
     ] = 300,
@@ -93,7 +96,11 @@ async def events(
     """Server-Sent Events of messages delivered to the caller, resumable with ``Last-Event-ID``."""
     start = cursor or 0
     if last_event_id:
-        if not last_event_id.isdigit():
+        if not (
+            last_event_id.isascii()
+            and last_event_id.isdigit()
+            and int(last_event_id) <= MAX_EVENT_ID
+        ):
             raise BadRequest(
                 "Last-Event-ID must be an event id",
                 "Last-Event-ID 必须是事件编号",

@@ -38,6 +38,15 @@ def channels_for(session: Session, recipients: list[str]) -> dict[str, ChannelCo
     return {code: found.get(code, ChannelConfig(code, "pull")) for code in recipients}
 
 
+def _is_http_url(url: str | None) -> bool:
+    try:
+        parts = urlsplit(url or "")
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:  # e.g. "http://[::1" or "http://host:99999"
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 def _findings(kind: str, url: str | None, secret: str | None, exchange: str) -> list[Finding]:
     out = []
     if kind not in KINDS:
@@ -47,8 +56,7 @@ def _findings(kind: str, url: str | None, secret: str | None, exchange: str) -> 
             )
         )
     if kind == "webhook":
-        parts = urlsplit(url or "")
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if not _is_http_url(url):
             out.append(
                 Finding(
                     "/url",

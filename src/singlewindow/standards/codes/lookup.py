@@ -1,9 +1,16 @@
 """Looking codes up: the port validators use, with a database and a static implementation.
 
 ``DbCodeLookup`` reads the version applying on the asked date and keeps that version's entries
-in a process-wide cache keyed by the version id. Versions are immutable once loaded, so the
-cache never goes stale, and a newly loaded version (a new id) is read afresh. The list of
-versions is read once per table per ``DbCodeLookup``, which lives for one request or command.
+in a process-wide cache keyed by the version id. Versions are immutable once loaded, so that
+cache never goes stale, and a newly loaded version (a new id) is read afresh.
+
+The list of versions of a table is also shared process-wide, per (database, table), for
+``VERSION_TTL_S`` seconds: a ``DbCodeLookup`` lives for one request, and re-reading the lists
+on every request cost more than the validation itself. A version loaded by this process
+(``load_table``, ``ensure_builtin_tables``) is seen at once: the loaders call
+``note_loaded``, the session that loads reads its own lists until it commits, and the commit
+drops the shared lists. One loaded by another process is seen within the TTL, or at once after
+``refresh()``.
 
 ``StaticCodeLookup`` reads the shipped data files, without a database, for pure rules and tests.
 """
@@ -11,14 +18,16 @@ versions is read once per table per ``DbCodeLookup``, which lives for one reques
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from singlewindow.kit import clock
@@ -51,9 +60,13 @@ class _Version:
     valid_from: date
     valid_to: date | None
     loaded_at: datetime
+    entry_count: int
 
     def applies_on(self, on: date) -> bool:
         return self.valid_from <= on and (self.valid_to is None or on < self.valid_to)
+
+
+Versions = tuple[_Version, ...]
 
 
 class _EntryCache:
@@ -85,42 +98,171 @@ class _EntryCache:
 
 ENTRY_CACHE = _EntryCache()
 
+VERSION_TTL_S = 5.0
+
+
+class _VersionCache:
+    """Version lists by (database, table), each kept for ``ttl`` seconds.
+
+    ``generation`` counts invalidations: a reader notes it before querying and stores its
+    result only if no invalidation happened meanwhile, so a list read just before a load
+    committed cannot overwrite the invalidation that load made.
+    """
+
+    def __init__(self, ttl: float = VERSION_TTL_S) -> None:
+        self.ttl = ttl
+        self.generation = 0
+        self._data: dict[tuple[str, str], tuple[float, Versions]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, database: str, table: str) -> Versions | None:
+        found = self._data.get((database, table))  # a single dict read needs no lock
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            return None
+        return found[1]
+
+    def put(self, database: str, table: str, versions: Versions, generation: int) -> None:
+        with self._lock:
+            if generation == self.generation:
+                self._data[(database, table)] = (time.monotonic(), versions)
+
+    def invalidate(self, database: str | None = None, tables: Iterable[str] | None = None) -> None:
+        """Drops the lists of ``tables`` (default: all) of ``database`` (default: all)."""
+        names = None if tables is None else set(tables)
+        with self._lock:
+            self.generation += 1
+            for key in list(self._data):
+                if (database is None or key[0] == database) and (names is None or key[1] in names):
+                    del self._data[key]
+
+
+VERSION_CACHE = _VersionCache()
+
+# ``session.info`` key: {database key: table names} loaded in the session's open transaction.
+_LOADED = "singlewindow.codes.loaded"
+
+
+_KEYS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def _database_key(session: Session) -> str:
+    """Which database a session reads, as a cache key (no password in it)."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    key = _KEYS.get(engine)  # rendering a URL costs more than a lookup: once per engine
+    if key is None:
+        url = engine.url
+        key = str(url.render_as_string(hide_password=True))
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            # Every in-memory SQLite engine is its own database under the same URL.
+            key += f"#{id(engine)}"
+        _KEYS[engine] = key
+    return key
+
+
+def note_loaded(session: Session, tables: Iterable[str]) -> None:
+    """The loaders' hook: ``session`` has just stored new versions of ``tables``.
+
+    Until its transaction ends, the session reads those tables' version lists itself (they
+    are not visible to other sessions yet, so they must not be shared); its commit drops the
+    shared lists so that every lookup in this process sees the new versions at once.
+    """
+    names = set(tables)
+    if not names:
+        return
+    database = _database_key(session)
+    loaded: dict[str, set[str]] = session.info.setdefault(_LOADED, {})
+    loaded.setdefault(database, set()).update(names)
+    VERSION_CACHE.invalidate(database, names)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    loaded: dict[str, set[str]] | None = session.info.pop(_LOADED, None)
+    for database, names in (loaded or {}).items():
+        VERSION_CACHE.invalidate(database, names)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_LOADED, None)
+
 
 class DbCodeLookup:
-    """Code lookups against the database of ``session``; a few queries per table, not per code."""
+    """Code lookups against the database of ``session``: after warm-up, no query at all.
+
+    Each instance remembers what it resolved (version list per table, entries per table and
+    day) for its short life, so repeated lookups are dictionary reads.
+    """
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._versions: dict[str, list[_Version]] = {}
+        self._database: str | None = None
+        self._versions: dict[str, Versions] = {}
+        self._resolved: dict[tuple[str, date], Entries | None] = {}
 
-    def _table_versions(self, table: str) -> list[_Version]:
+    def _query_versions(self, table: str) -> Versions:
+        rows = self._session.execute(
+            select(
+                CodeTableVersion.id,
+                CodeTableVersion.valid_from,
+                CodeTableVersion.valid_to,
+                CodeTableVersion.loaded_at,
+                CodeTableVersion.entry_count,
+            ).where(CodeTableVersion.name == table)
+        )
+        return tuple(_Version(*row) for row in rows)
+
+    def _table_versions(self, table: str) -> tuple[Versions, bool]:
+        """(versions of ``table``, whether they came from the shared cache)."""
         found = self._versions.get(table)
-        if found is None:
-            rows = self._session.execute(
-                select(
-                    CodeTableVersion.id,
-                    CodeTableVersion.valid_from,
-                    CodeTableVersion.valid_to,
-                    CodeTableVersion.loaded_at,
-                ).where(CodeTableVersion.name == table)
-            )
-            found = [_Version(*row) for row in rows]
-            self._versions[table] = found
-        return found
+        if found is not None:
+            return found, False
+        if self._database is None:
+            self._database = _database_key(self._session)
+        database = self._database
+        loaded: dict[str, set[str]] = self._session.info.get(_LOADED, {})
+        if table in loaded.get(database, ()):
+            found, shared = self._query_versions(table), False
+        else:
+            cached = VERSION_CACHE.get(database, table)
+            shared = cached is not None
+            if cached is None:
+                generation = VERSION_CACHE.generation
+                cached = self._query_versions(table)
+                VERSION_CACHE.put(database, table, cached, generation)
+            found = cached
+        self._versions[table] = found
+        return found, shared
 
     def _entries(self, table: str, on: date | None) -> Entries | None:
         day = on or clock.today_china()
-        applying = [v for v in self._table_versions(table) if v.applies_on(day)]
+        key = (table, day)
+        try:
+            return self._resolved[key]
+        except KeyError:
+            pass
+        entries = self._resolve(table, day)
+        self._resolved[key] = entries
+        return entries
+
+    def _resolve(self, table: str, day: date) -> Entries | None:
+        versions, shared = self._table_versions(table)
+        applying = [v for v in versions if v.applies_on(day)]
         if not applying:
             return None
         version = max(applying, key=lambda v: (v.valid_from, v.loaded_at, v.id))
         entries = ENTRY_CACHE.get(version.id)
         if entries is None:
+            rows = repository.entry_rows(self._session, version.id)
+            if not rows and version.entry_count and shared:
+                # Listed by another session but not visible to this one (its read snapshot
+                # is older than the load): use what this session sees instead.
+                self._versions[table] = self._query_versions(table)
+                return self._resolve(table, day)
             entries = {
                 code: CodeEntryView(code, name_zh, name_en, attrs or {})
-                for code, name_zh, name_en, attrs in repository.entry_rows(
-                    self._session, version.id
-                )
+                for code, name_zh, name_en, attrs in rows
             }
             ENTRY_CACHE.put(version.id, entries)
         return entries
@@ -139,6 +281,8 @@ class DbCodeLookup:
     def refresh(self) -> None:
         """Forget the version lists read so far (to see versions loaded since)."""
         self._versions.clear()
+        self._resolved.clear()
+        VERSION_CACHE.invalidate(self._database or _database_key(self._session))
 
 
 class StaticCodeLookup:

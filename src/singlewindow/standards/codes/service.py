@@ -24,7 +24,12 @@ from singlewindow.standards.codes.loader import (
     finding,
     read_rows,
 )
-from singlewindow.standards.codes.lookup import CodeLookup, DbCodeLookup, builtin_lookup
+from singlewindow.standards.codes.lookup import (
+    CodeLookup,
+    DbCodeLookup,
+    builtin_lookup,
+    note_loaded,
+)
 from singlewindow.standards.codes.models import CodeTableVersion
 from singlewindow.standards.codes.schemas import (
     CodeEntryOut,
@@ -127,7 +132,10 @@ def load_table(
         valid_to=valid_to,
         loaded_at=clock.now(),
     )
-    return _store(session, row, path, load_progress)
+    stored = _store(session, row, path, load_progress)
+    # Lookups share version lists process-wide: make this version visible to them.
+    note_loaded(session, [table])
+    return stored
 
 
 def _builtin_version(spec: TableSpec) -> CodeTableVersion:
@@ -156,6 +164,7 @@ def ensure_builtin_tables(session: Session) -> list[str]:
         if (spec.name, spec.version) not in present:
             _store(session, _builtin_version(spec), spec.path)
             loaded.append(spec.name)
+    note_loaded(session, loaded)
     return loaded
 
 

@@ -207,7 +207,8 @@ def containers_consistent(ctx: Context) -> list[Finding]:
             seen.add(number)
         goods = box.get("goods_no")
         if isinstance(goods, str) and goods:
-            unknown = [n for n in goods.split(",") if n.isdigit() and str(int(n)) not in line_nos]
+            numbers = [n for n in goods.split(",") if n.isascii() and n.isdigit()]
+            unknown = [n for n in numbers if str(int(n)) not in line_nos]
             if unknown:
                 out.append(
                     field_finding(

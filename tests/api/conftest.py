@@ -1,0 +1,100 @@
+"""One node on SQLite, shared by the whole module: agencies, traders, an operator, their keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from singlewindow.agencies.directory import ensure_directory
+from singlewindow.demo.seed import ensure_demo_traders
+from singlewindow.kit.db import Database
+from singlewindow.kit.settings import Settings
+from singlewindow.node import bootstrap
+from singlewindow.parties import service as parties
+from singlewindow.standards.documents.samples import sample_goods_declaration
+from tests.support.exchange import pump
+from tests.support.schema import build_schema
+
+
+@dataclass
+class ApiNode:
+    app: FastAPI
+    db: Database
+    settings: Settings
+    tokens: dict[str, str]
+    known: dict[str, str]  # path parameter name -> an id that exists on this node
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+
+@pytest.fixture(scope="module")
+def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
+    from singlewindow.app import create_app
+
+    root = tmp_path_factory.mktemp("api")
+    url = f"sqlite:///{root / 'sw.db'}"
+    build_schema(url)
+    db = Database(url)
+    settings = Settings(
+        data_dir=root / "var",
+        database_url=url,
+        run_workers=False,
+        run_simulator=False,
+        long_poll_max_seconds=0.05,
+    )
+    tokens: dict[str, str] = {}
+    with db.unit_of_work() as session:
+        bootstrap(session, settings)
+        for party in ensure_directory(session):
+            tokens[party.code] = parties.create_api_key(session, party)[1]
+        traders = ensure_demo_traders(session, settings)
+        operator = parties.get_party(session, settings.node_code)
+        tokens["operator"] = parties.create_api_key(session, operator)[1]
+    tokens["trader"] = traders[0].token
+    app = create_app(settings, db)
+    # One real declaration, so that reads by id and agency decisions have something to find.
+    doc: dict[str, Any] = sample_goods_declaration("I")
+    doc["head"].update(
+        trade_co_scc=traders[0].uscc,
+        trade_code=traders[0].customs_code,
+        trade_name=traders[0].name_zh,
+        agent_code_scc=traders[0].uscc,
+        agent_code=traders[0].customs_code,
+        agent_name=traders[0].name_zh,
+    )
+    doc["licences"] = []
+    node = ApiNode(app, db, settings, tokens, {})
+    with TestClient(app) as client:
+        r = client.post("/api/v1/declarations", json=doc, headers=node.auth("trader"))
+        assert r.status_code == 202, r.text
+        pump(db, settings)
+        op = node.auth("operator")
+        rules = client.get("/api/v1/exchange/rules", headers=op).json()
+        messages = client.get("/api/v1/exchange/messages", headers=op).json()["items"]
+        tables = client.get("/api/v1/standards/code-tables").json()
+        types = client.get("/api/v1/standards/document-types").json()
+    node.known.update(
+        declaration_id=r.json()["id"],
+        rule_id=rules[0]["id"],
+        message_id=messages[0]["id"],
+        name=tables[0]["name"],
+        doc_type=types[0]["type"],
+        code=traders[0].code,
+        recipient=traders[0].code,
+    )
+    yield node
+    db.dispose()
+
+
+@pytest.fixture(scope="module")
+def api_schema(api_node: ApiNode) -> Any:
+    """The node's own OpenAPI document, loaded in process from the ASGI app."""
+    import schemathesis
+
+    return schemathesis.openapi.from_asgi("/openapi.json", api_node.app)
