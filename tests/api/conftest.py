@@ -33,6 +33,21 @@ class ApiNode:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
 
+def assert_error_shape(body: Any) -> None:
+    """DESIGN.md §6: ``{"error": {"code", "message", "message_zh", "findings": [...]}}``."""
+    assert isinstance(body, dict), body
+    assert set(body) == {"error"}, body
+    error = body["error"]
+    assert isinstance(error, dict), body
+    assert {"code", "message", "message_zh", "findings"} <= set(error), body
+    for key in ("code", "message", "message_zh"):
+        assert isinstance(error[key], str), body
+        assert error[key], body
+    assert isinstance(error["findings"], list), body
+    for finding in error["findings"]:
+        assert {"path", "code", "message", "message_zh"} <= set(finding), body
+
+
 @pytest.fixture(scope="module")
 def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
     from singlewindow.app import create_app

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
 from singlewindow.routers import all_routers
-from tests.api.conftest import ApiNode
+from tests.api.conftest import ApiNode, assert_error_shape
 
 MAX_EXAMPLES = int(os.environ.get("SW_SCHEMATHESIS_EXAMPLES", "12"))
 STREAM_EXAMPLES = 3
@@ -87,18 +87,6 @@ def role_for(method: str, path: str) -> str:
     return "trader"
 
 
-def assert_error_shape(body: Any) -> None:
-    assert isinstance(body, dict) and set(body) == {"error"}, body
-    error = body["error"]
-    assert isinstance(error, dict), body
-    assert {"code", "message", "message_zh", "findings"} <= set(error), body
-    for key in ("code", "message", "message_zh"):
-        assert isinstance(error[key], str) and error[key], body
-    assert isinstance(error["findings"], list), body
-    for finding in error["findings"]:
-        assert {"path", "code", "message", "message_zh"} <= set(finding), body
-
-
 @pytest.mark.parametrize(("method", "path", "mode"), _params())
 def test_no_server_error_and_errors_have_the_shape(
     api_node: ApiNode, api_schema: Any, method: str, path: str, mode: str
@@ -131,9 +119,6 @@ def test_no_server_error_and_errors_have_the_shape(
     )
     def check(case: Any) -> None:
         response = case.call(headers=headers)
-        if os.environ.get("SW_DIAG"):
-            with open("/tmp/sw_diag.txt", "a") as fh:
-                fh.write(f"{method} {path} {mode} {response.status_code}\n")
         assert response.status_code < 500, (
             f"{case.method} {case.formatted_path} -> {response.status_code}\n"
             f"{case.as_curl_command()}\n{response.text[:2000]}"

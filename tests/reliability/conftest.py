@@ -1,26 +1,27 @@
-"""Reliability fixtures: the two configurations under test, each on fresh servers and data."""
+"""Reliability fixtures: the two configurations under test, each on fresh servers and data,
+and a registry that stops every child process a test started, even when the test fails."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
+from contextlib import contextmanager
 
 import pytest
 
 from singlewindow.devservers import PostgresServer, nats_server
-from tests.reliability.support import Backend
+from tests.reliability.support import Backend, Processes
 
 _counter = itertools.count()
 
+PG_NATS = pytest.param("pg-nats", marks=[pytest.mark.postgres, pytest.mark.nats])
 
-@pytest.fixture(
-    params=["embedded", pytest.param("pg-nats", marks=[pytest.mark.postgres, pytest.mark.nats])]
-)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+
+@contextmanager
+def make_backend(kind: str, request: pytest.FixtureRequest) -> Iterator[Backend]:
     """``embedded``: SQLite + the embedded transport. ``pg-nats``: a fresh PostgreSQL
-    database + a NATS JetStream server of its own (the tests stop and start it)."""
-    if request.param == "embedded":
+    database and a NATS JetStream server of its own (a test may stop and restart it)."""
+    if kind == "embedded":
         yield Backend("embedded", {"SW_EXCHANGE": "embedded"})
         return
     pg: PostgresServer = request.getfixturevalue("pg")
@@ -40,3 +41,30 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
             )
     finally:
         pg.drop_database(name)
+
+
+@pytest.fixture(params=["embedded", PG_NATS])
+def backend(request: pytest.FixtureRequest, procs: Processes) -> Iterator[Backend]:
+    with make_backend(request.param, request) as b:
+        try:
+            yield b
+        finally:
+            procs.close()  # the node and workers stop before their servers go away
+
+
+@pytest.fixture(params=[PG_NATS])
+def nats_backend(request: pytest.FixtureRequest, procs: Processes) -> Iterator[Backend]:
+    with make_backend(request.param, request) as b:
+        try:
+            yield b
+        finally:
+            procs.close()
+
+
+@pytest.fixture
+def procs() -> Iterator[Processes]:
+    registry = Processes()
+    try:
+        yield registry
+    finally:
+        registry.close()

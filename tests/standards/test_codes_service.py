@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import Conflict, ValidationFailed
-from singlewindow.standards.codes import service
+from singlewindow.standards.codes import lookup, service
 from singlewindow.standards.codes.lookup import DbCodeLookup, StaticCodeLookup
 from singlewindow.standards.codes.models import CodeEntry, CodeTableVersion
+from singlewindow.standards.documents.samples import sample_goods_declaration
+from singlewindow.standards.validation import validate_document
 
 HEADER = "code,name_zh,name_en,note\n"
 
@@ -181,3 +183,95 @@ def test_a_version_loaded_later_is_seen_after_refresh(session: Session, tmp_path
     assert DbCodeLookup(session).contains("colour", "B", on=date(2025, 2, 1))
     codes.refresh()
     assert codes.contains("colour", "B", on=date(2025, 2, 1))
+
+
+@pytest.fixture
+def long_ttl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Version lists stay shared for the whole test, however slow the machine."""
+    monkeypatch.setattr(lookup.VERSION_CACHE, "ttl", 3600.0)
+
+
+def test_successive_lookups_share_the_version_lists(db: Database, long_ttl: None) -> None:
+    with db.unit_of_work() as s:
+        service.ensure_builtin_tables(s)
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    with db.unit_of_work() as s:
+        doc = sample_goods_declaration("I", lines=5)
+        assert validate_document(s, "goods_declaration", doc) == []  # warm-up
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            for _ in range(100):  # one DbCodeLookup per request, as the API builds them
+                assert validate_document(s, "goods_declaration", doc) == []
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert statements == []
+
+
+def test_a_version_committed_in_this_process_is_seen_at_once(
+    db: Database, tmp_path: Path, long_ttl: None
+) -> None:
+    path = write(tmp_path, HEADER + "R,红,Red,\n", "a.csv")
+    with db.unit_of_work() as s:
+        service.load_table(s, path, table="colour", version="1", valid_from=date(2024, 1, 1))
+    with db.unit_of_work() as s:
+        assert not DbCodeLookup(s).contains("colour", "B", on=date(2025, 2, 1))  # now shared
+    with db.unit_of_work() as loading:
+        service.load_table(
+            loading,
+            write(tmp_path, HEADER + "B,蓝,Blue,\n", "b.csv"),
+            table="colour",
+            version="2",
+            valid_from=date(2025, 1, 1),
+        )
+        # The loading transaction sees its own version; the shared lists are not given it.
+        assert DbCodeLookup(loading).contains("colour", "B", on=date(2025, 2, 1))
+        with db.read_only() as other:
+            assert not DbCodeLookup(other).contains("colour", "B", on=date(2025, 2, 1))
+    with db.unit_of_work() as s:
+        assert DbCodeLookup(s).contains("colour", "B", on=date(2025, 2, 1))
+
+
+def test_a_rolled_back_load_is_not_seen(db: Database, tmp_path: Path, long_ttl: None) -> None:
+    path = write(tmp_path, HEADER + "R,红,Red,\n", "a.csv")
+    s = db.sessions()
+    try:
+        service.load_table(s, path, table="colour", valid_from=date(2024, 1, 1))
+        assert DbCodeLookup(s).has_table("colour")
+    finally:
+        s.rollback()
+        s.close()
+    with db.unit_of_work() as s:
+        assert not DbCodeLookup(s).has_table("colour")
+
+
+def test_a_version_loaded_by_another_process_is_seen_after_refresh(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, long_ttl: None
+) -> None:
+    path = write(tmp_path, HEADER + "R,红,Red,\n", "a.csv")
+    with db.unit_of_work() as s:
+        service.load_table(s, path, table="colour", version="1", valid_from=date(2024, 1, 1))
+    with db.unit_of_work() as s:
+        codes = DbCodeLookup(s)
+        assert not codes.contains("colour", "B", on=date(2025, 2, 1))
+    # Another process loads version 2: nothing in this process hears of it.
+    monkeypatch.setattr(service, "note_loaded", lambda *_args: None)
+    with db.unit_of_work() as s:
+        service.load_table(
+            s,
+            write(tmp_path, HEADER + "B,蓝,Blue,\n", "b.csv"),
+            table="colour",
+            version="2",
+            valid_from=date(2025, 1, 1),
+        )
+    with db.unit_of_work() as s:
+        codes = DbCodeLookup(s)
+        assert not codes.contains("colour", "B", on=date(2025, 2, 1))  # shared list, stale
+        codes.refresh()
+        assert codes.contains("colour", "B", on=date(2025, 2, 1))
+    monkeypatch.setattr(lookup.VERSION_CACHE, "ttl", 0.0)  # and without refresh, after the TTL
+    with db.unit_of_work() as s:
+        assert DbCodeLookup(s).get("colour", "R", on=date(2025, 2, 1)) is None

@@ -27,7 +27,7 @@ from singlewindow.kit.errors import BadRequest, Finding, SingleWindowError, Unsu
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
 from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
 from singlewindow.kit.settings import Settings
-from singlewindow.parties.auth import CurrentPrincipal, Principal
+from singlewindow.parties.auth import CurrentPrincipal, DetachedPrincipal, Principal
 from singlewindow.standards.xml import parse_decmessage, render_decmessage
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
@@ -123,7 +123,7 @@ async def submit(
     request: Request,
     db: AppDatabase,
     settings: AppSettings,
-    principal: CurrentPrincipal,
+    principal: DetachedPrincipal,
     response: Response,
     draft: Annotated[bool, Query(description="store as a draft without routing")] = False,
 ) -> Receipt:

@@ -39,6 +39,11 @@ def parse(pointer: str) -> list[str]:
     return tokens
 
 
+def _is_index(token: str) -> bool:
+    """ASCII digits only: ``"²".isdigit()`` is true but ``int("²")`` fails."""
+    return token.isascii() and token.isdigit()
+
+
 def resolve(document: Any, pointer: str) -> Any:
     """The value at ``pointer`` (no wildcards), or ``MISSING``."""
     value = document
@@ -48,7 +53,7 @@ def resolve(document: Any, pointer: str) -> Any:
                 return MISSING
             value = value[token]
         elif isinstance(value, list):
-            if not token.isdigit() or int(token) >= len(value):
+            if not _is_index(token) or int(token) >= len(value):
                 return MISSING
             value = value[int(token)]
         else:
@@ -68,7 +73,7 @@ def _extract(value: Any, tokens: list[str]) -> Any:
     if isinstance(value, list):
         if head == WILDCARD:
             return [_extract(item, rest) for item in value]
-        if head.isdigit() and int(head) < len(value):
+        if _is_index(head) and int(head) < len(value):
             out: list[Any] = [MISSING] * len(value)
             out[int(head)] = _extract(value[int(head)], rest)
             return out

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from singlewindow.kit import clock
+from singlewindow.kit.db import Database
 from singlewindow.kit.errors import Forbidden, Unauthenticated
 from singlewindow.kit.http import DbSession
 from singlewindow.parties.models import ApiKey, Party
@@ -114,3 +115,25 @@ def require_operator(principal: CurrentPrincipal) -> Principal:
 
 
 OperatorPrincipal = Annotated[Principal, Depends(require_operator)]
+
+
+def detached_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Authenticates in its own short read, returning the connection to the pool at once.
+
+    For async routes that wait (long-poll, server-sent events) or hand their work to a thread
+    with its own transaction (submission): holding the request session's connection there
+    would take two pool connections per request and starve the pool under load.
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthenticated("Missing bearer API key", "缺少 Bearer API 密钥")
+    db: Database = request.app.state.db
+    with db.read_only() as session:
+        principal = principal_for_token(session, credentials.credentials)
+    request.state.principal = principal
+    return principal
+
+
+DetachedPrincipal = Annotated[Principal, Depends(detached_principal)]

@@ -11,33 +11,21 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from singlewindow.exchange import inbox as service
 from singlewindow.exchange.schemas import AckIn, AckOut, InboxMessage, InboxPage
-from singlewindow.kit.errors import BadRequest, Unauthenticated
+from singlewindow.kit.errors import BadRequest
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
-from singlewindow.parties.auth import CurrentPrincipal, Principal, principal_for_token
+from singlewindow.parties.auth import CurrentPrincipal, DetachedPrincipal
 
 router = APIRouter()
-_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sw_...`")
 POLL_STEP_S = 0.2
 MAX_EVENT_ID = 2**63 - 1  # event ids are 64-bit sequence numbers
 
 
-def short_principal(
-    db: AppDatabase, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> Principal:
-    """Authenticates in its own short transaction, so waiting endpoints hold no connection."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("Missing bearer API key", "缺少 Bearer API 密钥")
-    with db.unit_of_work() as session:
-        return principal_for_token(session, credentials.credentials)
-
-
-WaitingPrincipal = Annotated[Principal, Depends(short_principal)]
+WaitingPrincipal = DetachedPrincipal
 
 
 @router.get("/inbox", response_model=InboxPage)

@@ -75,7 +75,7 @@ def rule_changes(
     ]
 
 
-def _channel_out(recipient: str, kind: str, url: str | None, secret: str | None) -> ChannelOut:
+def channel_out(recipient: str, kind: str, url: str | None, secret: str | None) -> ChannelOut:
     subject = agency_subject(recipient) if kind == "nats" else None
     return ChannelOut(
         recipient=recipient, kind=kind, url=url, has_secret=bool(secret), subject=subject
@@ -85,7 +85,7 @@ def _channel_out(recipient: str, kind: str, url: str | None, secret: str | None)
 @router.get("/channels/{recipient}", response_model=ChannelOut)
 def get_channel(session: DbSession, _op: OperatorPrincipal, recipient: str) -> ChannelOut:
     c = channel_for(session, recipient)
-    return _channel_out(recipient, c.kind, c.url, c.secret)
+    return channel_out(recipient, c.kind, c.url, c.secret)
 
 
 @router.put("/channels/{recipient}", response_model=ChannelOut)
@@ -105,7 +105,7 @@ def put_channel(
         actor=op.party_code,
         exchange=settings.exchange,
     )
-    return _channel_out(recipient, row.kind, row.url, row.secret)
+    return channel_out(recipient, row.kind, row.url, row.secret)
 
 
 @router.get("/messages", response_model=MessagePage)

@@ -147,8 +147,7 @@ _KEYS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 def _database_key(session: Session) -> str:
     """Which database a session reads, as a cache key (no password in it)."""
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
+    engine = session.get_bind().engine  # a Connection's engine, or the Engine itself
     key = _KEYS.get(engine)  # rendering a URL costs more than a lookup: once per engine
     if key is None:
         url = engine.url
