@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from singlewindow.devservers import NatsServer, PostgresServer, nats_server, postgres_server
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 from tests.support.schema import build_schema
-from singlewindow.devservers import NatsServer, PostgresServer, nats_server, postgres_server
 
 _db_counter = itertools.count()
 

@@ -5,10 +5,10 @@ Alembic's env and the test fixtures import this module; domain code never does.
 
 from __future__ import annotations
 
-import singlewindow.declarations.models  # noqa: F401
-import singlewindow.exchange.models  # noqa: F401
-import singlewindow.kit.sequences  # noqa: F401
-import singlewindow.parties.models  # noqa: F401
+import singlewindow.declarations.models
+import singlewindow.exchange.models
+import singlewindow.kit.sequences
+import singlewindow.parties.models
 import singlewindow.standards.codes.models  # noqa: F401
 from singlewindow.kit.db import Base
 

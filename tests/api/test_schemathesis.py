@@ -5,8 +5,13 @@ Each operation runs in three modes: ``positive`` (schema-valid requests), ``nega
 the node, so handlers get past their 404). Requests carry the bearer key of a party allowed to
 use the operation (trader, customs agency or node operator), so they get past 401.
 
-Streaming: the long-poll inbox is called with ``wait=0`` and the SSE stream with ``timeout=1``
-and fewer examples, so nothing hangs.
+Negative mode is generated only where a schema-invalid request exists (a body, or a constrained
+parameter); it may also send a broken ``Authorization`` header (the bearer scheme is declared).
+
+Bounded: 12 examples per operation and mode (``SW_SCHEMATHESIS_EXAMPLES`` raises it for a deeper
+local run), derandomized, no deadline, no example database. Streaming endpoints are capped, not
+excluded: the long-poll inbox is called with ``wait=0`` (and the node's ``long_poll_max_seconds``
+is 0.05) and the SSE stream with ``timeout=1`` and 3 examples, so nothing hangs.
 
 The operations are listed at collection time from the routers (no database needed); the schema
 itself is loaded per module from the running app (``api_schema``). This drives Hypothesis

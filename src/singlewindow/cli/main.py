@@ -8,8 +8,8 @@ from singlewindow.cli import bench, client, demo, node
 from singlewindow.cli import codes as codes_cli
 from singlewindow.cli import db as db_cli
 from singlewindow.cli import exchange as exchange_cli
-from singlewindow.cli.worker import worker as worker_command
 from singlewindow.cli.party import key_app, party_app
+from singlewindow.cli.worker import worker as worker_command
 
 app = typer.Typer(
     name="singlewindow",
@@ -18,7 +18,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cli.app, name="db", help="Database schema.")
-app.add_typer(exchange_cli.app, name="exchange", help="Message exchange: log, dead letters, backlog.")
+app.add_typer(
+    exchange_cli.app, name="exchange", help="Message exchange: log, dead letters, backlog."
+)
 app.command("worker")(worker_command)
 app.add_typer(codes_cli.app, name="codes", help="Code tables: load, list, show.")
 app.add_typer(party_app, name="party", help="Parties: enterprises, agencies, port operators.")

@@ -31,6 +31,7 @@ from singlewindow.declarations.rules import (
 from singlewindow.exchange import service as exchange
 from singlewindow.kit import clock
 from singlewindow.kit.digest import digest_of
+from singlewindow.kit.ids import new_id
 from singlewindow.kit.errors import (
     BadRequest,
     Conflict,
@@ -179,6 +180,7 @@ def submit(
     if existing is not None:
         return _route_draft(session, principal, existing, node_code)
     declaration = Declaration(
+        id=new_id(),
         doc_type=GOODS,
         declarant_code=principal.party_code,
         client_ref=client_ref,
@@ -192,7 +194,6 @@ def submit(
         document=document,
     )
     session.add(declaration)
-    session.flush()
     _event(session, declaration, principal.party_code, "created", None, Aggregate.draft)
     if draft:
         return Submitted(declaration, [], False)
@@ -215,9 +216,9 @@ def _route_draft(
         context={"unified_no": declaration.unified_no, "declaration_id": declaration.id},
     )
     recipients = []
+    roles = parties.roles_of(session, [env.recipient for env in envelopes])
     for env in envelopes:
-        party = parties.find_party(session, env.recipient)
-        role = (party.agency_type or party.kind) if party else "other"
+        role = roles.get(env.recipient, "other")
         session.add(
             AgencyStatus(
                 declaration_id=declaration.id,
@@ -239,7 +240,6 @@ def _route_draft(
         Aggregate.submitted,
         {"unified_no": declaration.unified_no, "recipients": recipients},
     )
-    session.flush()
     _notify(session, declaration, node_code)
     return Submitted(declaration, recipients, False)
 

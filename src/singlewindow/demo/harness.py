@@ -71,7 +71,7 @@ class NodeProcess:
         env = {**os.environ, **self.env, "SW_DATA_DIR": str(self.data_dir)}
         self.log_path = self.data_dir / "node.log"
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - our own CLI
+        self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",

@@ -157,13 +157,16 @@ def plan(
     session: Session, kind: str, document: dict[str, Any], context: dict[str, Any]
 ) -> list[Delivery]:
     """Evaluates the active rules for ``kind``; one delivery per recipient (first rule wins)."""
-    if session.scalar(select(func.count()).select_from(RoutingRule)) == 0:
-        ensure_default_rules(session)
-    rules = session.scalars(
+    query = (
         select(RoutingRule)
         .where(RoutingRule.kind == kind, RoutingRule.active.is_(True))
         .order_by(RoutingRule.priority, RoutingRule.name)
     )
+    rules = list(session.scalars(query))
+    if not rules and session.scalar(select(func.count()).select_from(RoutingRule)) == 0:
+        # A node that never seeded its rules (the count is only paid when nothing matched).
+        ensure_default_rules(session)
+        rules = list(session.scalars(query))
     out: dict[str, Delivery] = {}
     for rule in rules:
         if not matches(rule.condition, document, context):

@@ -94,6 +94,15 @@ _PYDANTIC_ZH = {
     "list_type": "应为数组",
     "dict_type": "应为对象",
     "string_type": "应为字符串",
+    "timezone_aware": "时间必须带时区",
+    "value_error": "取值无效",
+    "datetime_parsing": "日期时间格式错误",
+    "datetime_from_date_parsing": "日期时间格式错误",
+    "bool_parsing": "应为布尔值",
+    "too_short": "数量不足",
+    "too_long": "数量超过上限",
+    "uuid_parsing": "应为 UUID",
+    "url_parsing": "URL 格式错误",
 }
 
 

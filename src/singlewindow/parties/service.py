@@ -82,6 +82,16 @@ def find_party(session: Session, code: str) -> Party | None:
     return session.scalar(select(Party).where(Party.code == code))
 
 
+def roles_of(session: Session, codes: list[str]) -> dict[str, str]:
+    """Party code → role (the agency type, else the party kind), in one query."""
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(Party.code, Party.kind, Party.agency_type).where(Party.code.in_(codes))
+    )
+    return {code: agency_type or kind for code, kind, agency_type in rows}
+
+
 def party_by_uscc(session: Session, uscc: str) -> Party | None:
     return session.scalar(select(Party).where(Party.uscc == uscc))
 
