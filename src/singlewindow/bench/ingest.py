@@ -98,9 +98,18 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _submit(
-    node: NodeProcess, docs: list[dict[str, Any]], concurrency: int, batch: int
+    node: NodeProcess,
+    docs: list[dict[str, Any]],
+    concurrency: int,
+    batch: int,
+    rate: float = 0.0,
 ) -> tuple[dict[str, float], list[float]]:
-    """Returns {declaration id: submit start time} and the submit latencies in ms."""
+    """Returns {declaration id: submit start time} and the submit latencies in ms.
+
+    With ``rate`` > 0 the arrivals are open-loop at that many declarations per second
+    (latency then includes queueing, as users would see it); otherwise closed-loop with
+    ``concurrency`` clients as fast as the node answers.
+    """
     trader = node.traders[0]
     headers = {"Authorization": f"Bearer {trader.token}"}
     started: dict[str, float] = {}
@@ -112,10 +121,13 @@ async def _submit(
         async def one(doc: dict[str, Any]) -> None:
             async with sem:
                 t0 = time.time()
-                r = await client.post("/api/v1/declarations", json=doc, headers=headers)
-                latencies.append((time.time() - t0) * 1000)
-                if r.status_code == 202:
-                    started[r.json()["id"]] = t0
+                await _post(doc, t0)
+
+        async def _post(doc: dict[str, Any], t0: float) -> None:
+            r = await client.post("/api/v1/declarations", json=doc, headers=headers)
+            latencies.append((time.time() - t0) * 1000)
+            if r.status_code == 202:
+                started[r.json()["id"]] = t0
 
         async def chunk(docs_: list[dict[str, Any]]) -> None:
             async with sem:
@@ -132,6 +144,16 @@ async def _submit(
         if batch > 1:
             chunks = [docs[i : i + batch] for i in range(0, len(docs), batch)]
             await asyncio.gather(*(chunk(c) for c in chunks))
+        elif rate > 0:
+            loop = asyncio.get_running_loop()
+            begin = loop.time()
+            tasks = []
+            for i, doc in enumerate(docs):
+                delay = begin + i / rate - loop.time()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(_post(doc, time.time())))
+            await asyncio.gather(*tasks)
         else:
             await asyncio.gather(*(one(d) for d in docs))
     return started, latencies
@@ -163,9 +185,15 @@ def _received_times(db: Database, ids: list[str]) -> dict[str, float]:
 
 
 def run_ingest(
-    backend: str, count: int, *, concurrency: int = 16, batch: int = 0, timeout: float = 600
+    backend: str,
+    count: int,
+    *,
+    concurrency: int = 16,
+    batch: int = 0,
+    rate: float = 0.0,
+    timeout: float = 600,
 ) -> IngestResult:
-    mode = f"batch{batch}" if batch > 1 else "single"
+    mode = f"batch{batch}" if batch > 1 else (f"rate{rate:g}" if rate > 0 else "single")
     result = IngestResult(backend=backend, mode=mode, count=count, concurrency=concurrency)
     wall = time.monotonic()
     with backend_env(backend) as env:
@@ -185,7 +213,7 @@ def run_ingest(
             assert node.process is not None
             with RssSampler(node.process.pid) as rss:
                 t0 = time.time()
-                started, submit_ms = asyncio.run(_submit(node, docs, concurrency, batch))
+                started, submit_ms = asyncio.run(_submit(node, docs, concurrency, batch, rate))
                 t_submitted = time.time()
                 ids = list(started)
                 received: dict[str, float] = {}

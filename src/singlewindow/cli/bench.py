@@ -15,6 +15,9 @@ def ingest(
     count: int = typer.Option(2000, min=1, max=1_000_000),
     concurrency: int = typer.Option(16, min=1, max=512),
     batch: int = typer.Option(0, min=0, max=1000, help="use the batch endpoint with this size"),
+    rate: float = typer.Option(
+        0.0, min=0.0, help="open-loop arrivals per second (0: closed loop, as fast as possible)"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Submit → every routed recipient has it, with the raw engine measured alongside."""
@@ -26,7 +29,7 @@ def ingest(
         console.print("[red]--backend must be embedded or postgres-nats / 后端取值无效[/red]")
         raise typer.Exit(2)
     with console.status(f"bench ingest {backend} ×{count}…"):
-        result = run_ingest(backend, count, concurrency=concurrency, batch=batch)
+        result = run_ingest(backend, count, concurrency=concurrency, batch=batch, rate=rate)
     if as_json:
         print_json(asdict(result))
     else:
