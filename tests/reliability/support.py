@@ -421,6 +421,9 @@ class Report:
     not_final_agency: list[tuple[str, str, str, str]] = field(default_factory=list)
     half_stored: list[str] = field(default_factory=list)
     dead: int = 0
+    # Agency statuses short of final on a rejected declaration: the product takes no more
+    # decisions on a rejected declaration (409), so the other agencies stop where they were.
+    stopped_by_rejection: int = 0
 
 
 def chunks(values: list[str], size: int = 500) -> list[list[str]]:
@@ -483,6 +486,8 @@ def inspect(db: Database) -> Report:
             released_but_open = decl_status == "released" and agency_status != "released"
             if released_but_open or decl_status not in FINAL:
                 rep.not_final_agency.append((decl_id, decl_status, agency, agency_status))
+            elif decl_status == "rejected" and agency_status not in FINAL:
+                rep.stopped_by_rejection += 1
         rejected_without_rejection = session.scalars(
             select(Declaration.id).where(
                 Declaration.status == "rejected",

@@ -17,6 +17,7 @@ from tests.reliability.support import (
     Processes,
     assert_exactly_once,
     count_open,
+    goods_messages_open,
     inspect,
     stored_ids,
     verify_log,
@@ -70,9 +71,9 @@ def test_nats_down_10s_mid_load(nats_backend: Backend, procs: Processes, tmp_pat
         what=f"all declarations final after the outage (node log: {node.log_path})",
     )
     wait_until(
-        lambda: inspect(db).goods_states.keys() == {"acked"},
+        lambda: goods_messages_open(db) == 0,
         timeout=60,
-        step=1.0,
+        step=0.5,
         what="every goods_declaration acked",
     )
     settle_s = time.monotonic() - settle_started
