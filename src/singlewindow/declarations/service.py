@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from singlewindow.declarations import repository
@@ -31,7 +31,6 @@ from singlewindow.declarations.rules import (
 from singlewindow.exchange import service as exchange
 from singlewindow.kit import clock
 from singlewindow.kit.digest import digest_of
-from singlewindow.kit.ids import new_id
 from singlewindow.kit.errors import (
     BadRequest,
     Conflict,
@@ -41,6 +40,7 @@ from singlewindow.kit.errors import (
     NotFound,
     ValidationFailed,
 )
+from singlewindow.kit.ids import new_id
 from singlewindow.parties import service as parties
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.schemas import PartyKind
@@ -123,15 +123,22 @@ def _event(
     after: str | None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        TimelineEvent(
-            declaration_id=declaration.id,
-            actor=actor,
-            event=event,
-            status_before=before,
-            status_after=after,
-            detail=detail or {},
-        )
+    # A Core INSERT (autoflush writes the declaration first): events are append-only and
+    # never needed as ORM objects in the same transaction.
+    session.execute(
+        insert(TimelineEvent),
+        [
+            {
+                "id": new_id(),
+                "declaration_id": declaration.id,
+                "at": clock.now(),
+                "actor": actor,
+                "event": event,
+                "status_before": before,
+                "status_after": after,
+                "detail": detail or {},
+            }
+        ],
     )
 
 
@@ -215,20 +222,25 @@ def _route_draft(
         correlation_id=declaration.id,
         context={"unified_no": declaration.unified_no, "declaration_id": declaration.id},
     )
-    recipients = []
-    roles = parties.roles_of(session, [env.recipient for env in envelopes])
-    for env in envelopes:
-        role = roles.get(env.recipient, "other")
-        session.add(
-            AgencyStatus(
-                declaration_id=declaration.id,
-                agency_code=env.recipient,
-                role=role,
-                status=AgencyState.pending,
-                message_id=env.id,
-            )
+    recipients = [env.recipient for env in envelopes]
+    roles = parties.roles_of(session, recipients)
+    if envelopes:
+        session.execute(
+            insert(AgencyStatus),
+            [
+                {
+                    "id": new_id(),
+                    "declaration_id": declaration.id,
+                    "agency_code": env.recipient,
+                    "role": roles.get(env.recipient, "other"),
+                    "status": AgencyState.pending.value,
+                    "reasons": [],
+                    "message_id": env.id,
+                    "updated_at": clock.now(),
+                }
+                for env in envelopes
+            ],
         )
-        recipients.append(env.recipient)
     before = declaration.status
     declaration.status = Aggregate.submitted
     _event(
