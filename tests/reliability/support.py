@@ -85,10 +85,16 @@ def tail(path: Path | None, chars: int = 3000) -> str:
 # --- processes ------------------------------------------------------------------------------
 
 
-def make_node(backend: Backend, data_dir: Path, *, workers_in_process: bool) -> NodeProcess:
+def make_node(
+    backend: Backend,
+    data_dir: Path,
+    *,
+    workers_in_process: bool,
+    extra_env: dict[str, str] | None = None,
+) -> NodeProcess:
     """A node (``singlewindow run``); ``workers_in_process=False`` is ``run --no-workers``
     (``SW_RUN_WORKERS=false``, the same setting the flag sets)."""
-    env = BASE_ENV | backend.env
+    env = BASE_ENV | backend.env | (extra_env or {})
     if not workers_in_process:
         env = env | {"SW_RUN_WORKERS": "false"}
     return NodeProcess(env=env, data_dir=data_dir)
@@ -324,8 +330,17 @@ class Processes:
     workers: list[WorkerProcess] = field(default_factory=list)
     databases: list[Database] = field(default_factory=list)
 
-    def node(self, backend: Backend, data_dir: Path, *, workers_in_process: bool) -> NodeProcess:
-        node = make_node(backend, data_dir, workers_in_process=workers_in_process)
+    def node(
+        self,
+        backend: Backend,
+        data_dir: Path,
+        *,
+        workers_in_process: bool,
+        extra_env: dict[str, str] | None = None,
+    ) -> NodeProcess:
+        node = make_node(
+            backend, data_dir, workers_in_process=workers_in_process, extra_env=extra_env
+        )
         self.nodes.append(node)
         node.prepare()
         node.start()
