@@ -70,12 +70,14 @@ class Simulator:
         *,
         transport: httpx.AsyncBaseTransport | None = None,
         poll_wait: float = 5.0,
+        parallel: int = 8,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.agencies = agencies
         self.behaviour = behaviour
         self.transport = transport
         self.poll_wait = poll_wait
+        self.parallel = parallel
         self.stats = Stats()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -117,15 +119,13 @@ class Simulator:
             try:
                 r = await client.get(
                     "/api/v1/exchange/inbox",
-                    params={"wait": self.poll_wait, "limit": 100},
+                    params={"wait": self.poll_wait, "limit": 100, "lease": 30},
                     headers=headers,
                 )
                 r.raise_for_status()
                 messages: list[dict[str, Any]] = r.json()["items"]
-                done = []
-                for message in messages:
-                    await self._handle(client, agency, headers, message)
-                    done.append(message["id"])
+
+                done = await self._handle_all(client, agency, headers, messages)
                 if done:
                     ack = await client.post(
                         "/api/v1/exchange/inbox/ack", json={"ids": done}, headers=headers
@@ -139,6 +139,33 @@ class Simulator:
                 log.warning("simulated agency %s: %s", agency.code, exc)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10)
+
+    async def _handle_all(
+        self,
+        client: httpx.AsyncClient,
+        agency: SimulatedAgency,
+        headers: dict[str, str],
+        messages: list[dict[str, Any]],
+    ) -> list[str]:
+        """Works on several declarations at once, as a real agency's officers would (each
+        declaration's own steps stay in order). Returns the ids handled without error."""
+        sem = asyncio.Semaphore(self.parallel)
+
+        async def handle(message: dict[str, Any]) -> None:
+            async with sem:
+                await self._handle(client, agency, headers, message)
+
+        results = await asyncio.gather(*(handle(m) for m in messages), return_exceptions=True)
+        done = []
+        for message, result in zip(messages, results, strict=True):
+            if isinstance(result, asyncio.CancelledError):
+                raise result
+            if isinstance(result, BaseException):
+                self.stats.errors += 1
+                log.warning("simulated agency %s: %s", agency.code, result)
+            else:
+                done.append(message["id"])
+        return done
 
     async def _handle(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from singlewindow.declarations import repository
@@ -277,7 +277,7 @@ def _notify(session: Session, declaration: Declaration, node_code: str) -> None:
 def submit_draft(
     session: Session, principal: Principal, declaration_id: str, *, node_code: str, max_lines: int
 ) -> Submitted:
-    declaration = visible(session, principal, declaration_id)
+    declaration = visible(session, principal, declaration_id, for_change=True)
     if declaration.declarant_code != principal.party_code:
         raise Forbidden("Only the declarant may submit", "只有申报人可以提交", code="not_declarant")
     if declaration.status != Aggregate.draft:
@@ -293,7 +293,7 @@ def submit_draft(
 def withdraw(
     session: Session, principal: Principal, declaration_id: str, *, node_code: str, reason: str
 ) -> Declaration:
-    declaration = visible(session, principal, declaration_id)
+    declaration = visible(session, principal, declaration_id, for_change=True)
     if declaration.declarant_code != principal.party_code:
         raise Forbidden(
             "Only the declarant may withdraw", "只有申报人可以撤回", code="not_declarant"
@@ -328,9 +328,34 @@ def withdraw(
     return declaration
 
 
-def visible(session: Session, principal: Principal, declaration_id: str) -> Declaration:
+def _locked(session: Session, declaration_id: str) -> Declaration | None:
+    """Loads a declaration for a state change, serialising changes to the same declaration.
+
+    The first statement is a write (touching ``updated_at``): on PostgreSQL it takes the
+    row lock, on SQLite the database write lock (and this process's writer mutex), so two
+    decisions on one declaration never read each other's old state. A retried decision is
+    therefore applied once, and two agencies releasing at the same moment always see each
+    other.
+    """
+    touched = session.execute(
+        update(Declaration)
+        .where(Declaration.id == declaration_id)
+        .values(updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if not touched.rowcount:  # type: ignore[attr-defined]
+        return None
+    return session.get(Declaration, declaration_id, populate_existing=True)
+
+
+def visible(
+    session: Session, principal: Principal, declaration_id: str, *, for_change: bool = False
+) -> Declaration:
     """The declaration, if the caller may see it (else 404, so ids don't leak)."""
-    declaration = session.get(Declaration, declaration_id)
+    if for_change:
+        declaration = _locked(session, declaration_id)
+    else:
+        declaration = session.get(Declaration, declaration_id)
     if declaration is None or not repository.may_see(session, principal, declaration):
         raise NotFound(
             f"Declaration {declaration_id} not found",
@@ -352,7 +377,7 @@ def apply_decision(
     note: str = "",
 ) -> Declaration:
     """An agency's receipt or decision. Illegal transitions answer 409 and change nothing."""
-    declaration = session.get(Declaration, declaration_id)
+    declaration = _locked(session, declaration_id)
     if declaration is None:
         raise NotFound(
             f"Declaration {declaration_id} not found",

@@ -70,23 +70,16 @@ class NodeProcess:
         assert self.data_dir is not None
         env = {**os.environ, **self.env, "SW_DATA_DIR": str(self.data_dir)}
         self.log_path = self.data_dir / "node.log"
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "singlewindow",
-                "run",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-demo-data",
-            ],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                [
+                    sys.executable, "-m", "singlewindow", "run",
+                    "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-data",
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
