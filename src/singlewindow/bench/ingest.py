@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -184,6 +185,13 @@ def _received_times(db: Database, ids: list[str]) -> dict[str, float]:
     return out
 
 
+def _print_node_log(node: NodeProcess, lines: int = 80) -> None:
+    """On failure, show the end of the server's log (it runs in another process)."""
+    if node.log_path and node.log_path.exists():
+        tail = node.log_path.read_text(errors="replace").splitlines()[-lines:]
+        sys.stderr.write("\n".join(["--- node log (tail) ---", *tail, ""]))
+
+
 def run_ingest(
     backend: str,
     count: int,
@@ -213,7 +221,11 @@ def run_ingest(
             assert node.process is not None
             with RssSampler(node.process.pid) as rss:
                 t0 = time.time()
-                started, submit_ms = asyncio.run(_submit(node, docs, concurrency, batch, rate))
+                try:
+                    started, submit_ms = asyncio.run(_submit(node, docs, concurrency, batch, rate))
+                except Exception:
+                    _print_node_log(node)
+                    raise
                 t_submitted = time.time()
                 ids = list(started)
                 received: dict[str, float] = {}

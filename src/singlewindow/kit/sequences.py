@@ -15,6 +15,7 @@ from singlewindow.kit.db import Base
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
 _ensured: set[tuple[str, str]] = set()
+_LOCK_KEY = 0x5357_5345_51  # "SWSEQ": the advisory lock that serialises sequence creation
 
 
 class Counter(Base):
@@ -31,9 +32,11 @@ def next_value(session: Session, name: str) -> int:
         seq = f"sw_seq_{name}"
         key = (str(session.get_bind().engine.url), seq)
         if key not in _ensured:
-            # Sequences are created on first use, outside the caller's transaction, so that
-            # one aborted request does not leave a half-created sequence behind.
+            # Sequences are created on first use, outside the caller's transaction. Concurrent
+            # ``CREATE SEQUENCE IF NOT EXISTS`` races in PostgreSQL's catalog (a unique
+            # violation on pg_type), so the creators queue on an advisory lock first.
             with session.get_bind().engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
                 conn.execute(text(f"CREATE SEQUENCE IF NOT EXISTS {seq}"))
                 conn.commit()
             _ensured.add(key)
