@@ -22,9 +22,11 @@ from singlewindow.exchange.schemas import (
     RuleOut,
 )
 from singlewindow.exchange.transports import agency_subject
+from singlewindow.kit.errors import NotFound
 from singlewindow.kit.http import AppSettings, DbSession
 from singlewindow.kit.pagination import decode_cursor, encode_cursor
 from singlewindow.parties.auth import OperatorPrincipal
+from singlewindow.parties.service import find_party
 
 router = APIRouter()
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -84,6 +86,8 @@ def channel_out(recipient: str, kind: str, url: str | None, secret: str | None) 
 
 @router.get("/channels/{recipient}", response_model=ChannelOut)
 def get_channel(session: DbSession, _op: OperatorPrincipal, recipient: str) -> ChannelOut:
+    if find_party(session, recipient) is None:
+        raise NotFound(f"No party {recipient}", f"不存在主体 {recipient}", code="unknown_recipient")
     c = channel_for(session, recipient)
     return channel_out(recipient, c.kind, c.url, c.secret)
 
