@@ -183,7 +183,11 @@ class Simulator:
         payload = message.get("payload") or {}
         context = message.get("context") or {}
         head = payload.get("head") or {}
-        rng = _rng(self.behaviour.seed, declaration_id, agency.code)
+        # Keyed by the trader's client reference when the projection carries it, so the same
+        # scenario takes the same decisions on every run (ids are random, references are not).
+        rng = _rng(
+            self.behaviour.seed, str(payload.get("client_ref") or declaration_id), agency.code
+        )
         steps: list[dict[str, Any]]
         if agency.role == "licensing":
             refused = rng.random() < self.behaviour.licence_refusal_rate
