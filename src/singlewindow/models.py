@@ -5,10 +5,14 @@ Alembic's env and the test fixtures import this module; domain code never does.
 
 from __future__ import annotations
 
+import singlewindow.audit.models
 import singlewindow.declarations.models
 import singlewindow.exchange.models
+import singlewindow.identity.models
+import singlewindow.identity.oidc.models
 import singlewindow.kit.sequences
 import singlewindow.parties.models
+import singlewindow.signing.models
 import singlewindow.standards.codes.models  # noqa: F401
 from singlewindow.kit.db import Base
 

@@ -7,11 +7,27 @@ from fastapi import APIRouter
 
 def all_routers() -> list[APIRouter]:
     from singlewindow.agencies.api import router as agencies
+    from singlewindow.audit.api import router as audit
     from singlewindow.declarations.api import router as declarations
     from singlewindow.exchange.api import router as exchange
+    from singlewindow.identity.api import router as identity
+    from singlewindow.identity.oidc.api import router as oidc
     from singlewindow.ops.api import router as ops
     from singlewindow.parties.api import router as parties
+    from singlewindow.signing.api import router as signing
     from singlewindow.standards.api import router as document_types
     from singlewindow.standards.codes.api import router as code_tables
 
-    return [ops, code_tables, document_types, parties, declarations, agencies, exchange]
+    return [
+        ops,
+        identity,
+        oidc,
+        code_tables,
+        document_types,
+        parties,
+        signing,
+        declarations,
+        agencies,
+        exchange,
+        audit,
+    ]

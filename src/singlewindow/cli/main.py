@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import typer
 
+from singlewindow.audit import cli as audit_cli
 from singlewindow.cli import bench, client, demo, node
 from singlewindow.cli import codes as codes_cli
 from singlewindow.cli import db as db_cli
 from singlewindow.cli import exchange as exchange_cli
 from singlewindow.cli.party import key_app, party_app
 from singlewindow.cli.worker import worker as worker_command
+from singlewindow.identity import cli as identity_cli
+from singlewindow.identity.oidc import cli as oidc_cli
+from singlewindow.signing import cli as signing_cli
 
 app = typer.Typer(
     name="singlewindow",
@@ -25,6 +29,10 @@ app.command("worker")(worker_command)
 app.add_typer(codes_cli.app, name="codes", help="Code tables: load, list, show.")
 app.add_typer(party_app, name="party", help="Parties: enterprises, agencies, port operators.")
 app.add_typer(key_app, name="key", help="API keys.")
+app.add_typer(identity_cli.app, name="user", help="Users, roles, login factors, OIDC clients.")
+app.add_typer(oidc_cli.app, name="oidc", help="OpenID Connect: clients and signing keys.")
+app.add_typer(signing_cli.app, name="cert", help="Signing certificates and revocation list.")
+app.add_typer(audit_cli.app, name="audit", help="Audit log: verify, export, retention.")
 app.add_typer(bench.app, name="bench", help="Benchmarks (JSON output).")
 app.command("run")(node.run)
 app.command("demo")(demo.demo)

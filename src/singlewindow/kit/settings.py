@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -47,6 +47,34 @@ class Settings(BaseSettings):
     sim_mode: Literal["decide", "ack"] = Field(
         default="decide", description="ack: only acknowledge (used by the ingest benchmark)"
     )
+    # --- identity and security (issue 3) ---
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="node secret (encrypts TOTP seeds, signs CSRF tokens); env or a secret file "
+        "(SW_SECRET_KEY_FILE); generated into data_dir/secret.key on first run if unset",
+    )
+    secret_key_file: Path | None = None
+    issuer_url: str | None = Field(
+        default=None, description="OIDC issuer (the hub's public base URL); default http://host:port"
+    )
+    access_token_seconds: int = Field(default=600, ge=30)
+    refresh_token_seconds: int = Field(default=8 * 3600, ge=60)
+    session_seconds: int = Field(default=8 * 3600, ge=60, description="portal session lifetime")
+    session_idle_seconds: int = Field(default=30 * 60, ge=60)
+    cookie_secure: bool = True
+    login_max_failures: int = Field(default=5, ge=1, description="failed logins before lockout")
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    login_rate_per_minute: int = Field(
+        default=20, ge=1, description="login attempts per minute per client address"
+    )
+    signature_required: list[str] = Field(
+        default_factory=list, description="document types that must carry a signature"
+    )
+    signature_window_seconds: int = Field(
+        default=300, ge=1, description="signed time must be this close to now; nonces kept as long"
+    )
+    cors_origins: list[str] = Field(default_factory=list, description="CORS allow-list")
+    audit_retention_days: int = Field(default=180, ge=1)
 
     @property
     def effective_database_url(self) -> str:

@@ -15,6 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from singlewindow.identity.roles import API_KEY_ROLES
 from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import Forbidden, Unauthenticated
@@ -35,6 +36,11 @@ class Principal:
     uscc: str | None
     customs_code: str | None
     key_id: str | None
+    user_id: str | None = None
+    roles: frozenset[str] = frozenset()
+    scopes: frozenset[str] = frozenset()
+    city: str | None = None
+    via: str = "api_key"  # api_key | token | session
 
     @property
     def is_operator(self) -> bool:
@@ -81,6 +87,9 @@ def principal_for_token(session: Session, token: str) -> Principal:
         uscc=party.uscc,
         customs_code=party.customs_code,
         key_id=key.id,
+        roles=frozenset(r.value for r in API_KEY_ROLES[PartyKind(party.kind)]),
+        scopes=frozenset(str(s) for s in key.scopes or ()),
+        city=(party.attrs or {}).get("city"),
     )
 
 

@@ -10,7 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 
 class PartyKind(StrEnum):
+    """Organisation kinds. Brokers (报关企业) and carriers/agents declare like enterprises."""
+
     enterprise = "enterprise"
+    broker = "broker"
+    carrier = "carrier"
     agency = "agency"
     port_operator = "port_operator"
     platform = "platform"

@@ -15,6 +15,8 @@ from singlewindow.parties.models import ApiKey, Party
 from singlewindow.parties.rules import customs_code_findings, uscc_findings
 from singlewindow.parties.schemas import PartyIn, PartyKind
 
+DECLARANT_KINDS = frozenset({PartyKind.enterprise, PartyKind.broker, PartyKind.carrier})
+
 TOKEN_PREFIX = "sw_"  # noqa: S105 - a public marker, not a secret
 
 
@@ -30,7 +32,7 @@ def create_party(session: Session, data: PartyIn) -> Party:
         findings += uscc_findings(data.uscc, "/uscc")
     if data.customs_code is not None:
         findings += customs_code_findings(data.customs_code, "/customs_code")
-    if data.kind == PartyKind.enterprise and data.uscc is None:
+    if data.kind in DECLARANT_KINDS and data.uscc is None:
         findings.append(
             _required("/uscc", "an enterprise needs its USCC", "企业必须提供统一社会信用代码")
         )

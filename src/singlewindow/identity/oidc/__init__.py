@@ -1,0 +1,1 @@
+"""The hub as an OpenID Connect provider: clients, signing keys, codes, tokens, JWKS."""

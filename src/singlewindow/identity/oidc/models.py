@@ -1,0 +1,3 @@
+"""ORM models of this context (see the package docstring)."""
+
+from __future__ import annotations
