@@ -1,4 +1,4 @@
-"""mandates
+"""OIDC clients, signing keys, codes, refresh tokens
 
 Revision ID: 0006_oidc
 Revises: 0005_mandates
