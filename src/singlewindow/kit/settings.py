@@ -55,7 +55,8 @@ class Settings(BaseSettings):
     )
     secret_key_file: Path | None = None
     issuer_url: str | None = Field(
-        default=None, description="OIDC issuer (the hub's public base URL); default http://host:port"
+        default=None,
+        description="OIDC issuer (the hub's public base URL); default http://host:port",
     )
     access_token_seconds: int = Field(default=600, ge=30)
     refresh_token_seconds: int = Field(default=8 * 3600, ge=60)
