@@ -212,7 +212,7 @@ def run_ingest(
             "SW_SIM_SEED": "1",
             "SW_SIM_MODE": "ack",
         }
-        node = NodeProcess(env=env)
+        node = NodeProcess(env=env, separate_simulator=True)
         node.prepare()
         docs = [demo_document(node.traders[0], i, lines=5) for i in range(count)]
         db = Database(node.settings().effective_database_url)

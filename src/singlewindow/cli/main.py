@@ -35,6 +35,7 @@ app.add_typer(signing_cli.app, name="cert", help="Signing certificates and revoc
 app.add_typer(audit_cli.app, name="audit", help="Audit log: verify, export, retention.")
 app.add_typer(bench.app, name="bench", help="Benchmarks (JSON output).")
 app.command("run")(node.run)
+app.command("simulate")(node.simulate)
 app.command("demo")(demo.demo)
 app.command("submit")(client.submit)
 app.command("status")(client.status)

@@ -67,3 +67,35 @@ def run(
     app = create_app(s, db)
     console.print(f"[green]Single Window node {s.node_code} on http://{s.host}:{s.port}[/green]")
     uvicorn.run(app, host=s.host, port=s.port, log_level="info", access_log=False)
+
+
+def simulate(
+    url: str = typer.Option(None, help="the node's base URL (default http://SW_HOST:SW_PORT)"),
+) -> None:
+    """Run the simulated agencies on their own, against a node's public API, until SIGTERM.
+
+    They get fresh API keys from the node's database (an operator step); everything else goes
+    over HTTP, as a real department-end system would.
+    """
+    import asyncio
+    import signal
+
+    from singlewindow.agencies.simulator import Simulator
+    from singlewindow.runtime import provision_simulated_agencies_tx, simulator_behaviour
+
+    s = settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    db = database(s)
+    agencies = provision_simulated_agencies_tx(db)
+    db.dispose()
+    simulator = Simulator(url or f"http://{s.host}:{s.port}", agencies, simulator_behaviour(s))
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await simulator.run(stop)
+
+    console.print(f"[green]simulated agencies ({len(agencies)}) → {simulator.base_url}[/green]")
+    asyncio.run(main())

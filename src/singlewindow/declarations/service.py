@@ -30,6 +30,7 @@ from singlewindow.declarations.rules import (
 )
 from singlewindow.exchange import service as exchange
 from singlewindow.kit import clock
+from singlewindow.kit.db import table_of
 from singlewindow.kit.digest import digest_of
 from singlewindow.kit.errors import (
     BadRequest,
@@ -126,19 +127,8 @@ def _event(
     # A Core INSERT (autoflush writes the declaration first): events are append-only and
     # never needed as ORM objects in the same transaction.
     session.execute(
-        insert(TimelineEvent),
-        [
-            {
-                "id": new_id(),
-                "declaration_id": declaration.id,
-                "at": clock.now(),
-                "actor": actor,
-                "event": event,
-                "status_before": before,
-                "status_after": after,
-                "detail": detail or {},
-            }
-        ],
+        insert(table_of(TimelineEvent)),
+        [_event_row(declaration.id, actor, event, before, after, clock.now(), detail)],
     )
 
 
@@ -186,25 +176,135 @@ def submit(
         _check_declarant(principal, document)
     if existing is not None:
         return _route_draft(session, principal, existing, node_code)
-    declaration = Declaration(
-        id=new_id(),
-        doc_type=GOODS,
-        declarant_code=principal.party_code,
-        client_ref=client_ref,
-        content_digest=digest,
-        ie_flag=(_field(document, "head", "ie_flag") or "I")[:1],
-        customs_master=(_field(document, "head", "custom_master") or None),
-        bill_no=_field(document, "head", "bill_no"),
-        trade_co_scc=_field(document, "head", "trade_co_scc"),
-        agent_code_scc=_field(document, "head", "agent_code_scc"),
-        status=Aggregate.draft,
-        document=document,
-    )
-    session.add(declaration)
-    _event(session, declaration, principal.party_code, "created", None, Aggregate.draft)
+    fields = {
+        "doc_type": GOODS,
+        "declarant_code": principal.party_code,
+        "client_ref": client_ref,
+        "content_digest": digest,
+        "ie_flag": (_field(document, "head", "ie_flag") or "I")[:1],
+        "customs_master": (_field(document, "head", "custom_master") or None),
+        "bill_no": _field(document, "head", "bill_no"),
+        "trade_co_scc": _field(document, "head", "trade_co_scc"),
+        "agent_code_scc": _field(document, "head", "agent_code_scc"),
+        "document": document,
+    }
     if draft:
+        declaration = Declaration(id=new_id(), status=Aggregate.draft, **fields)
+        session.add(declaration)
+        _event(session, declaration, principal.party_code, "created", None, Aggregate.draft)
         return Submitted(declaration, [], False)
-    return _route_draft(session, principal, declaration, node_code)
+    return _submit_new(session, principal, fields, node_code)
+
+
+def _submit_new(
+    session: Session, principal: Principal, fields: dict[str, Any], node_code: str
+) -> Submitted:
+    """Stores and routes a new declaration in six plain INSERTs (the submission hot path).
+
+    Everything read (routing rules, recipients, roles) comes from the per-process caches; the
+    rows are written with Core statements in final form (no INSERT-then-UPDATE, no ORM flush).
+    """
+    now = clock.now()
+    declaration_id = new_id()
+    unified_no = new_unified_no(session, fields["ie_flag"])
+    context = {"unified_no": unified_no, "declaration_id": declaration_id}
+    actor = principal.party_code
+    rows = exchange.route_rows(
+        session,
+        kind=GOODS,
+        document=fields["document"],
+        sender=actor,
+        correlation_id=declaration_id,
+        context=context,
+    )
+    recipients = [r["recipient"] for r in rows]
+    row = {
+        "id": declaration_id,
+        "created_at": now,
+        "updated_at": now,
+        "submitted_at": now,
+        "status": Aggregate.submitted.value,
+        "unified_no": unified_no,
+        "entry_no": None,
+        **fields,
+    }
+    rows.append(
+        exchange.send_row(
+            kind="declaration_status",
+            sender=node_code,
+            recipient=actor,
+            correlation_id=declaration_id,
+            payload=_status_payload(row),
+        )
+    )
+    session.execute(insert(table_of(Declaration)), [row])
+    envelopes = exchange.write(session, rows)
+    roles = parties.roles_of(session, recipients)
+    if recipients:
+        session.execute(
+            insert(table_of(AgencyStatus)),
+            [
+                {
+                    "id": new_id(),
+                    "declaration_id": declaration_id,
+                    "agency_code": env.recipient,
+                    "role": roles.get(env.recipient, "other"),
+                    "status": AgencyState.pending.value,
+                    "reasons": [],
+                    "message_id": env.id,
+                    "updated_at": now,
+                }
+                for env in envelopes[: len(recipients)]
+            ],
+        )
+    session.execute(
+        insert(table_of(TimelineEvent)),
+        [
+            _event_row(declaration_id, actor, "created", None, Aggregate.draft, now),
+            _event_row(
+                declaration_id,
+                actor,
+                "submitted",
+                Aggregate.draft,
+                Aggregate.submitted,
+                now,
+                {"unified_no": unified_no, "recipients": recipients},
+            ),
+        ],
+    )
+    return Submitted(Declaration(**row), recipients, False)
+
+
+def _event_row(
+    declaration_id: str,
+    actor: str,
+    event: str,
+    before: str | None,
+    after: str | None,
+    at: Any,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "declaration_id": declaration_id,
+        "at": at,
+        "actor": actor,
+        "event": event,
+        "status_before": before,
+        "status_after": after,
+        "detail": detail or {},
+    }
+
+
+def _status_payload(declaration: Any) -> dict[str, Any]:
+    get = declaration.get if isinstance(declaration, dict) else declaration.__getattribute__
+    return {
+        "id": get("id"),
+        "client_ref": get("client_ref"),
+        "unified_no": get("unified_no"),
+        "entry_no": get("entry_no"),
+        "status": str(get("status")),
+    }
 
 
 def _route_draft(
@@ -264,13 +364,7 @@ def _notify(session: Session, declaration: Declaration, node_code: str) -> None:
         sender=node_code,
         recipient=declaration.declarant_code,
         correlation_id=declaration.id,
-        payload={
-            "id": declaration.id,
-            "client_ref": declaration.client_ref,
-            "unified_no": declaration.unified_no,
-            "entry_no": declaration.entry_no,
-            "status": declaration.status,
-        },
+        payload=_status_payload(declaration),
     )
 
 

@@ -37,6 +37,8 @@ class NodeProcess:
     port: int = 0
     traders: list[DemoTrader] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
+    separate_simulator: bool = False  # run the simulated agencies in their own process
+    simulator: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     _own_dir: bool = False
 
@@ -75,6 +77,7 @@ class NodeProcess:
                 [
                     sys.executable, "-m", "singlewindow", "run",
                     "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-data",
+                    *(["--no-sim"] if self.separate_simulator else []),
                 ],
                 env=env,
                 stdout=log,
@@ -86,13 +89,33 @@ class NodeProcess:
                 raise RuntimeError(f"node exited early; see {self.log_path}")
             try:
                 if httpx.get(f"{self.base_url}/api/v1/health", timeout=1).status_code == 200:
+                    if self.separate_simulator:
+                        self._start_simulator(env)
                     return
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"node did not start within {timeout}s; see {self.log_path}")
 
+    def _start_simulator(self, env: dict[str, str]) -> None:
+        assert self.data_dir is not None
+        with (self.data_dir / "simulator.log").open("ab") as log:
+            self.simulator = subprocess.Popen(
+                [sys.executable, "-m", "singlewindow", "simulate", "--url", self.base_url],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
     def stop(self) -> None:
+        if self.simulator and self.simulator.poll() is None:
+            self.simulator.terminate()
+            try:
+                self.simulator.wait(20)
+            except subprocess.TimeoutExpired:
+                self.simulator.kill()
+                self.simulator.wait(5)
+        self.simulator = None
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:

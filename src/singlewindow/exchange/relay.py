@@ -28,6 +28,7 @@ from singlewindow.kit.db import Database
 from singlewindow.kit.digest import canonical_json
 from singlewindow.kit.ids import new_id
 from singlewindow.kit.settings import Settings
+from singlewindow.kit.signals import OUTBOX
 
 log = logging.getLogger(__name__)
 
@@ -160,12 +161,15 @@ async def run_relay(
     settings: Settings,
     stop: asyncio.Event,
     *,
-    idle: float = 0.2,
+    idle: float = 0.5,
 ) -> None:
+    """Relays until ``stop``; when idle, wakes on a commit of outbox rows in this process
+    (``kit.signals``) or after ``idle`` seconds (rows written by another process)."""
     while not stop.is_set():
+        seen = OUTBOX.version("outbox")
         stats = await relay_once(db, transport, settings)
-        if stats.claimed < settings.relay_batch or stats.failed:
+        if stats.failed:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    stop.wait(), idle if not stats.failed else FAILED_RETRY_S / 2
-                )
+                await asyncio.wait_for(stop.wait(), FAILED_RETRY_S / 2)
+        elif stats.claimed < settings.relay_batch:
+            await OUTBOX.wait("outbox", seen, idle, stop)

@@ -11,13 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from singlewindow.exchange.pointers import MISSING, PointerError, parse, resolve
 from singlewindow.kit.errors import Finding
-from singlewindow.parties.models import Party
-from singlewindow.parties.service import find_party
+from singlewindow.parties import directory
 
 ResolveFn = Callable[[Session, dict[str, Any], dict[str, Any], dict[str, Any]], list[str]]
 ParamCheck = Callable[[dict[str, Any], str], list[Finding]]
@@ -60,7 +58,7 @@ def _check_fixed(params: dict[str, Any], at: str) -> list[Finding]:
 def _resolve_fixed(
     session: Session, params: dict[str, Any], _doc: dict[str, Any], _ctx: dict[str, Any]
 ) -> list[str]:
-    party = find_party(session, params["code"])
+    party = directory.lookup(session, params["code"])
     return [party.code] if party is not None and party.active else []
 
 
@@ -76,14 +74,13 @@ def _resolve_district(
     if not isinstance(office, str) or len(office) < 2:
         return []
     district = district_of(office)
-    agencies = session.scalars(
-        select(Party).where(Party.kind == "agency", Party.active.is_(True)).order_by(Party.code)
-    )
     return [
         p.code
-        for p in agencies
-        if (p.agency_type in (None, "customs"))
-        and (p.attrs or {}).get("customs_district") == district
+        for p in directory.service_parties(session).values()
+        if p.kind == "agency"
+        and p.active
+        and p.agency_type in (None, "customs")
+        and p.attrs.get("customs_district") == district
     ]
 
 
@@ -93,12 +90,11 @@ def _resolve_port(
     port = _source(params, doc, ctx)
     if not isinstance(port, str) or not port:
         return []
-    operators = session.scalars(
-        select(Party)
-        .where(Party.kind == "port_operator", Party.active.is_(True))
-        .order_by(Party.code)
-    )
-    return [p.code for p in operators if port in ((p.attrs or {}).get("customs_offices") or [])]
+    return [
+        p.code
+        for p in directory.service_parties(session).values()
+        if p.kind == "port_operator" and p.active and port in (p.attrs.get("customs_offices") or [])
+    ]
 
 
 RESOLVERS: dict[str, Resolver] = {

@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, UOWTransaction
 
 from singlewindow.exchange.conditions import matches
 from singlewindow.exchange.models import RoutingRule, RoutingRuleChange
@@ -16,6 +16,7 @@ from singlewindow.exchange.pointers import project
 from singlewindow.exchange.resolvers import resolve_recipients
 from singlewindow.exchange.rules import DEFAULT_RULES, rule_findings
 from singlewindow.kit import clock
+from singlewindow.kit.cache import TtlCache, invalidate_on_commit
 from singlewindow.kit.errors import Conflict, Finding, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -144,6 +145,49 @@ def rule_changes(session: Session, rule_id: str) -> list[RoutingRuleChange]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RuleView:
+    """What evaluation needs of an active rule (plain data, shared between threads)."""
+
+    name: str
+    condition: Any
+    recipient: dict[str, Any]
+    projection: tuple[str, ...]
+
+
+RULES: TtlCache[tuple[RuleView, ...]] = TtlCache()
+
+
+def active_rules(session: Session, kind: str) -> tuple[RuleView, ...]:
+    """The active rules for ``kind`` in evaluation order, cached (``kit.cache``)."""
+
+    def load() -> tuple[RuleView, ...]:
+        query = (
+            select(RoutingRule)
+            .where(RoutingRule.kind == kind, RoutingRule.active.is_(True))
+            .order_by(RoutingRule.priority, RoutingRule.name)
+        )
+        rules = list(session.scalars(query))
+        if not rules and session.scalar(select(func.count()).select_from(RoutingRule)) == 0:
+            # A node that never seeded its rules (the count is only paid when nothing matched).
+            ensure_default_rules(session)
+            rules = list(session.scalars(query))
+        return tuple(
+            RuleView(r.name, r.condition, dict(r.recipient), tuple(r.projection or ()))
+            for r in rules
+        )
+
+    return RULES.get_or_load(session, kind, load)
+
+
+@event.listens_for(Session, "after_flush")
+def _rule_changed(session: Session, _ctx: UOWTransaction) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, RoutingRule):
+            invalidate_on_commit(session, RULES)
+            return
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One recipient's share of a routed document."""
@@ -157,18 +201,8 @@ def plan(
     session: Session, kind: str, document: dict[str, Any], context: dict[str, Any]
 ) -> list[Delivery]:
     """Evaluates the active rules for ``kind``; one delivery per recipient (first rule wins)."""
-    query = (
-        select(RoutingRule)
-        .where(RoutingRule.kind == kind, RoutingRule.active.is_(True))
-        .order_by(RoutingRule.priority, RoutingRule.name)
-    )
-    rules = list(session.scalars(query))
-    if not rules and session.scalar(select(func.count()).select_from(RoutingRule)) == 0:
-        # A node that never seeded its rules (the count is only paid when nothing matched).
-        ensure_default_rules(session)
-        rules = list(session.scalars(query))
     out: dict[str, Delivery] = {}
-    for rule in rules:
+    for rule in active_rules(session, kind):
         if not matches(rule.condition, document, context):
             continue
         recipients = resolve_recipients(session, rule.recipient, document, context)
@@ -187,7 +221,7 @@ def plan(
                     )
                 ],
             )
-        payload = project(document, list(rule.projection or []))
+        payload = project(document, list(rule.projection))
         for code in recipients:
             out.setdefault(code, Delivery(rule.name, code, payload))
     if not out:

@@ -12,11 +12,22 @@ from singlewindow.exchange.envelope import PLATFORM, Envelope
 from singlewindow.exchange.models import LogEntry, Message
 from singlewindow.exchange.routing import ensure_default_rules, plan
 from singlewindow.kit import clock
+from singlewindow.kit.db import table_of
 from singlewindow.kit.digest import digest_of
 from singlewindow.kit.errors import Finding, ValidationFailed
 from singlewindow.kit.ids import new_id
+from singlewindow.kit.signals import OUTBOX, notify_after_commit
 
-__all__ = ["Envelope", "ensure_default_rules", "record_inbound", "route", "send"]
+__all__ = [
+    "Envelope",
+    "ensure_default_rules",
+    "record_inbound",
+    "route",
+    "route_rows",
+    "send",
+    "send_row",
+    "write",
+]
 
 
 def _check(**fields: str) -> None:
@@ -58,7 +69,7 @@ def _row(
     }
 
 
-def _write(session: Session, rows: list[dict[str, Any]]) -> list[Envelope]:
+def write(session: Session, rows: list[dict[str, Any]]) -> list[Envelope]:
     """Inserts messages and their (unsealed) log entries with two Core statements.
 
     This is the hot path of every submission: plain INSERTs in the caller's transaction cost
@@ -66,9 +77,11 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> list[Envelope]:
     """
     if not rows:
         return []
-    session.execute(insert(Message), rows)
+    session.execute(insert(table_of(Message)), rows)
+    if any(r["direction"] == "out" for r in rows):
+        notify_after_commit(session, OUTBOX, ["outbox"])
     session.execute(
-        insert(LogEntry),
+        insert(table_of(LogEntry)),
         [
             {
                 "id": new_id(),
@@ -99,6 +112,36 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> list[Envelope]:
     ]
 
 
+def route_rows(
+    session: Session,
+    *,
+    kind: str,
+    document: dict[str, Any],
+    sender: str,
+    correlation_id: str,
+    context: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows routing ``document`` would write (one per recipient), not yet written.
+
+    With ``send_row`` and ``write``, a caller queues every message of one action in two
+    statements (the submission path does).
+    """
+    _check(kind=kind, sender=sender, correlation_id=correlation_id)
+    deliveries = plan(session, kind, document, context or {})
+    return [
+        _row(
+            direction="out",
+            kind=kind,
+            sender=sender,
+            recipient=d.recipient,
+            correlation_id=correlation_id,
+            payload=d.payload,
+            context=(context or {}) | {"rule": d.rule},
+        )
+        for d in deliveries
+    ]
+
+
 def route(
     session: Session,
     *,
@@ -109,22 +152,29 @@ def route(
     context: dict[str, Any] | None = None,
 ) -> list[Envelope]:
     """Routes a document to every recipient its active rules name (one outbox row each)."""
-    _check(kind=kind, sender=sender, correlation_id=correlation_id)
-    deliveries = plan(session, kind, document, context or {})
-    return _write(
+    rows = route_rows(
         session,
-        [
-            _row(
-                direction="out",
-                kind=kind,
-                sender=sender,
-                recipient=d.recipient,
-                correlation_id=correlation_id,
-                payload=d.payload,
-                context=(context or {}) | {"rule": d.rule},
-            )
-            for d in deliveries
-        ],
+        kind=kind,
+        document=document,
+        sender=sender,
+        correlation_id=correlation_id,
+        context=context,
+    )
+    return write(session, rows)
+
+
+def send_row(
+    *, kind: str, sender: str, recipient: str, correlation_id: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The outbox row of a direct message to one party, not yet written (see ``write``)."""
+    _check(kind=kind, sender=sender, recipient=recipient, correlation_id=correlation_id)
+    return _row(
+        direction="out",
+        kind=kind,
+        sender=sender,
+        recipient=recipient,
+        correlation_id=correlation_id,
+        payload=payload,
     )
 
 
@@ -138,20 +188,14 @@ def send(
     payload: dict[str, Any],
 ) -> Envelope:
     """A direct message to one party (status notices to traders and the like)."""
-    _check(kind=kind, sender=sender, recipient=recipient, correlation_id=correlation_id)
-    (envelope,) = _write(
-        session,
-        [
-            _row(
-                direction="out",
-                kind=kind,
-                sender=sender,
-                recipient=recipient,
-                correlation_id=correlation_id,
-                payload=payload,
-            )
-        ],
+    row = send_row(
+        kind=kind,
+        sender=sender,
+        recipient=recipient,
+        correlation_id=correlation_id,
+        payload=payload,
     )
+    (envelope,) = write(session, [row])
     return envelope
 
 
@@ -160,7 +204,7 @@ def record_inbound(
 ) -> Envelope:
     """Logs a message received from a party, so the message log covers both directions."""
     _check(kind=kind, sender=sender, correlation_id=correlation_id)
-    (envelope,) = _write(
+    (envelope,) = write(
         session,
         [
             _row(

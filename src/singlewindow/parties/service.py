@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from singlewindow.kit import clock
 from singlewindow.kit.errors import Conflict, Finding, NotFound, ValidationFailed
+from singlewindow.parties import directory
 from singlewindow.parties.models import ApiKey, Party
 from singlewindow.parties.rules import customs_code_findings, uscc_findings
 from singlewindow.parties.schemas import PartyIn, PartyKind
@@ -85,13 +86,13 @@ def find_party(session: Session, code: str) -> Party | None:
 
 
 def roles_of(session: Session, codes: list[str]) -> dict[str, str]:
-    """Party code → role (the agency type, else the party kind), in one query."""
-    if not codes:
-        return {}
-    rows = session.execute(
-        select(Party.code, Party.kind, Party.agency_type).where(Party.code.in_(codes))
-    )
-    return {code: agency_type or kind for code, kind, agency_type in rows}
+    """Party code → role (the agency type, else the party kind); unknown codes are left out."""
+    out: dict[str, str] = {}
+    for code in codes:
+        view = directory.lookup(session, code)
+        if view is not None:
+            out[code] = view.role
+    return out
 
 
 def party_by_uscc(session: Session, uscc: str) -> Party | None:

@@ -18,10 +18,11 @@ from singlewindow.exchange import inbox as service
 from singlewindow.exchange.schemas import AckIn, AckOut, InboxMessage, InboxPage
 from singlewindow.kit.errors import BadRequest
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
+from singlewindow.kit.signals import INBOX
 from singlewindow.parties.auth import CurrentPrincipal, DetachedPrincipal
 
 router = APIRouter()
-POLL_STEP_S = 0.2
+POLL_STEP_S = 1.0
 MAX_EVENT_ID = 2**63 - 1  # event ids are 64-bit sequence numbers
 
 
@@ -40,11 +41,15 @@ async def read_inbox(
     """Unacked messages for the caller, leased so that another poller does not get them too."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(wait, settings.long_poll_max_seconds)
+    code = principal.party_code
     while True:
-        items = await asyncio.to_thread(service.lease, db, principal.party_code, limit, lease)
-        if items or loop.time() >= deadline:
+        seen = INBOX.version(code)
+        items = await asyncio.to_thread(service.lease, db, code, limit, lease)
+        left = deadline - loop.time()
+        if items or left <= 0:
             return InboxPage(items=[InboxMessage(**i) for i in items])
-        await asyncio.sleep(min(POLL_STEP_S, max(deadline - loop.time(), 0)))
+        # Woken by a delivery in this process; polls for deliveries by another process.
+        await INBOX.wait(code, seen, min(POLL_STEP_S, left))
 
 
 @router.post("/inbox/ack", response_model=AckOut)

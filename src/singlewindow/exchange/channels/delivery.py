@@ -16,6 +16,7 @@ from singlewindow.exchange.models import Message as Msg
 from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
+from singlewindow.kit.signals import INBOX
 
 OPEN = ("pending", "published")
 
@@ -58,6 +59,7 @@ def deliver_to_inbox(db: Database, recipient: str, ids: list[str]) -> None:
     with db.unit_of_work() as session:
         _insert_inbox(session, recipient, ids)
         mark_delivered(session, ids, acked=False)
+    INBOX.notify([recipient])
 
 
 def mark_delivered(session: Session, ids: list[str], *, acked: bool) -> None:

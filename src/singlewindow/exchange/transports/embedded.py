@@ -21,6 +21,7 @@ from singlewindow.exchange.transports import Outgoing, Received, deliver_subject
 from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.ids import new_id
+from singlewindow.kit.signals import TRANSPORT
 
 
 def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -68,14 +69,16 @@ class EmbeddedConsumer:
         return [Received(r.msg_id, bytes(r.data), r.deliveries, r.seq) for r in rows]
 
     async def fetch(self, batch: int, timeout: float) -> list[Received]:
-        deadline = asyncio.get_running_loop().time() + timeout
-        pause = min(self.poll, 0.02)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         while True:
+            seen = TRANSPORT.version(self.subject)
             got = await asyncio.to_thread(self._claim, batch)
-            if got or asyncio.get_running_loop().time() >= deadline:
+            left = deadline - loop.time()
+            if got or left <= 0:
                 return got
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, self.poll)
+            # Woken by a publish in this process; polls for another process's publishes.
+            await TRANSPORT.wait(self.subject, seen, min(self.poll, left))
 
     def _delete(self, seqs: list[Any]) -> None:
         with self.db.unit_of_work() as session:
@@ -133,6 +136,7 @@ class EmbeddedTransport:
         ]
         with self.db.unit_of_work() as session:
             insert_ignoring_duplicates(session, rows)
+        TRANSPORT.notify(m.subject for m in messages)
 
     async def publish(
         self, subject: str, msg_id: str, data: bytes, headers: dict[str, str] | None = None

@@ -18,8 +18,6 @@ drops the shared lists. One loaded by another process is seen within the TTL, or
 from __future__ import annotations
 
 import threading
-import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from singlewindow.kit import clock
+from singlewindow.kit.cache import TtlCache, database_key
 from singlewindow.standards.codes import repository
 from singlewindow.standards.codes.builtin import TableSpec, builtin_tables
 from singlewindow.standards.codes.loader import read_rows
@@ -101,62 +100,13 @@ ENTRY_CACHE = _EntryCache()
 VERSION_TTL_S = 5.0
 
 
-class _VersionCache:
-    """Version lists by (database, table), each kept for ``ttl`` seconds.
-
-    ``generation`` counts invalidations: a reader notes it before querying and stores its
-    result only if no invalidation happened meanwhile, so a list read just before a load
-    committed cannot overwrite the invalidation that load made.
-    """
-
-    def __init__(self, ttl: float = VERSION_TTL_S) -> None:
-        self.ttl = ttl
-        self.generation = 0
-        self._data: dict[tuple[str, str], tuple[float, Versions]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, database: str, table: str) -> Versions | None:
-        found = self._data.get((database, table))  # a single dict read needs no lock
-        if found is None or time.monotonic() - found[0] > self.ttl:
-            return None
-        return found[1]
-
-    def put(self, database: str, table: str, versions: Versions, generation: int) -> None:
-        with self._lock:
-            if generation == self.generation:
-                self._data[(database, table)] = (time.monotonic(), versions)
-
-    def invalidate(self, database: str | None = None, tables: Iterable[str] | None = None) -> None:
-        """Drops the lists of ``tables`` (default: all) of ``database`` (default: all)."""
-        names = None if tables is None else set(tables)
-        with self._lock:
-            self.generation += 1
-            for key in list(self._data):
-                if (database is None or key[0] == database) and (names is None or key[1] in names):
-                    del self._data[key]
-
-
-VERSION_CACHE = _VersionCache()
+VERSION_CACHE: TtlCache[Versions] = TtlCache(VERSION_TTL_S)
 
 # ``session.info`` key: {database key: table names} loaded in the session's open transaction.
 _LOADED = "singlewindow.codes.loaded"
 
 
-_KEYS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
-
-
-def _database_key(session: Session) -> str:
-    """Which database a session reads, as a cache key (no password in it)."""
-    engine = session.get_bind().engine  # a Connection's engine, or the Engine itself
-    key = _KEYS.get(engine)  # rendering a URL costs more than a lookup: once per engine
-    if key is None:
-        url = engine.url
-        key = str(url.render_as_string(hide_password=True))
-        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
-            # Every in-memory SQLite engine is its own database under the same URL.
-            key += f"#{id(engine)}"
-        _KEYS[engine] = key
-    return key
+_database_key = database_key
 
 
 def note_loaded(session: Session, tables: Iterable[str]) -> None:
