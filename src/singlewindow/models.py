@@ -11,6 +11,7 @@ import singlewindow.exchange.models
 import singlewindow.identity.models
 import singlewindow.identity.oidc.models
 import singlewindow.kit.sequences
+import singlewindow.mandates.models
 import singlewindow.parties.models
 import singlewindow.signing.models
 import singlewindow.standards.codes.models  # noqa: F401

@@ -12,6 +12,7 @@ def all_routers() -> list[APIRouter]:
     from singlewindow.exchange.api import router as exchange
     from singlewindow.identity.api import router as identity
     from singlewindow.identity.oidc.api import router as oidc
+    from singlewindow.mandates.api import router as mandates
     from singlewindow.ops.api import router as ops
     from singlewindow.parties.api import router as parties
     from singlewindow.signing.api import router as signing
@@ -26,6 +27,7 @@ def all_routers() -> list[APIRouter]:
         document_types,
         parties,
         signing,
+        mandates,
         declarations,
         agencies,
         exchange,

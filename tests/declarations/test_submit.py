@@ -47,10 +47,9 @@ def test_decmessage_xml_is_accepted_and_exports_back(node: Node) -> None:
     xml = (FIXTURES / "import_general.xml").read_bytes()
     doc = parse_decmessage(xml)
     trader = node.traders[0]
-    # The fixture names its own enterprise: file it as that enterprise's agent instead.
-    text = xml.decode()
-    for old, new in ((doc["head"]["agent_code_scc"], trader.uscc),):
-        text = text.replace(old, new)
+    # The fixture names its own enterprise: file it as the consignee instead (a broker would
+    # need a mandate from that enterprise: test_mandates.py).
+    text = xml.decode().replace(doc["head"]["trade_co_scc"], trader.uscc)
     r = node.client.post(
         "/api/v1/declarations",
         content=text.encode(),

@@ -173,6 +173,7 @@ def declaration_out(
         customs_master=declaration.customs_master,
         bill_no=declaration.bill_no,
         declarant_code=declaration.declarant_code,
+        mandate_id=declaration.mandate_id,
         status=declaration.status,
         submitted_at=declaration.submitted_at,
         created_at=declaration.created_at,

@@ -36,6 +36,8 @@ class Declaration(IdMixin, CreatedMixin, Base):
     status: Mapped[str] = mapped_column(String(20), index=True)
     document: Mapped[dict[str, Any]]
     submitted_at: Mapped[datetime | None]
+    # The mandate a broker filed under (mandates.Mandate.id); None when filed by the owner.
+    mandate_id: Mapped[str | None] = mapped_column(String(36))
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 

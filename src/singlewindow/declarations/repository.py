@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from singlewindow.declarations.models import AgencyStatus, Declaration, TimelineEvent
 from singlewindow.parties.auth import Principal
-from singlewindow.parties.schemas import PartyKind
+from singlewindow.parties.service import DECLARANT_KINDS
 
 
 def agency_status(session: Session, declaration_id: str, agency_code: str) -> AgencyStatus | None:
@@ -46,7 +46,7 @@ def timeline(session: Session, declaration_id: str) -> list[TimelineEvent]:
 def may_see(session: Session, principal: Principal, declaration: Declaration) -> bool:
     if principal.is_operator:
         return True
-    if principal.kind == PartyKind.enterprise:
+    if principal.kind in DECLARANT_KINDS:
         return declaration.declarant_code == principal.party_code or (
             principal.uscc is not None
             and principal.uscc in (declaration.trade_co_scc, declaration.agent_code_scc)
@@ -59,7 +59,7 @@ def scoped(principal: Principal) -> Select[Declaration]:
     query = select(Declaration)
     if principal.is_operator:
         return query
-    if principal.kind == PartyKind.enterprise:
+    if principal.kind in DECLARANT_KINDS:
         conditions = [Declaration.declarant_code == principal.party_code]
         if principal.uscc:
             conditions += [

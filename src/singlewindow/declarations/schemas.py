@@ -46,6 +46,9 @@ class DeclarationOut(BaseModel):
     customs_master: str | None
     bill_no: str | None
     declarant_code: str
+    mandate_id: str | None = Field(
+        default=None, description="the mandate a customs broker filed under (代理报关委托)"
+    )
     status: str
     submitted_at: datetime | None
     created_at: datetime

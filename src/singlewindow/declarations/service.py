@@ -42,9 +42,10 @@ from singlewindow.kit.errors import (
     ValidationFailed,
 )
 from singlewindow.kit.ids import new_id
+from singlewindow.mandates import service as mandates
 from singlewindow.parties import service as parties
 from singlewindow.parties.auth import Principal
-from singlewindow.parties.schemas import PartyKind
+from singlewindow.parties.service import DECLARANT_KINDS
 from singlewindow.standards import validation
 
 GOODS = "goods_declaration"
@@ -78,30 +79,45 @@ def _client_ref(document: Any) -> str:
     return ref
 
 
-def _check_declarant(principal: Principal, document: dict[str, Any]) -> None:
-    """A trader files for itself (consignor) or as the declaring agent named in the head."""
-    if principal.kind != PartyKind.enterprise:
+def _check_declarant(
+    session: Session, principal: Principal, document: dict[str, Any]
+) -> str | None:
+    """A trader files for itself (consignor/consignee) or, as a broker named as the declaring
+    agent, under a valid mandate from that enterprise. Returns the mandate's id (or None)."""
+    if principal.kind not in DECLARANT_KINDS:
         raise Forbidden(
-            "Only enterprises file declarations",
-            "只有企业可以提交报关单",
+            "Only enterprises, customs brokers and carriers file declarations",
+            "只有企业、报关企业和承运人可以提交报关单",
             code="not_a_declarant",
         )
-    named = {_field(document, "head", "trade_co_scc"), _field(document, "head", "agent_code_scc")}
-    if principal.uscc is None or principal.uscc not in named:
-        raise Forbidden(
-            "The declaration names another enterprise: you are neither the consignor/consignee "
-            "(head/trade_co_scc) nor the declaring agent (head/agent_code_scc)",
-            "报关单中的收发货人（head/trade_co_scc）或申报单位（head/agent_code_scc）不是您的企业",
-            code="not_your_declaration",
-            findings=[
-                Finding(
-                    "/head/trade_co_scc",
-                    "not_your_declaration",
-                    "does not match your enterprise",
-                    "与您的企业不符",
-                )
-            ],
+    owner = _field(document, "head", "trade_co_scc")
+    agent = _field(document, "head", "agent_code_scc")
+    if principal.uscc is not None and principal.uscc == owner:
+        return None
+    if principal.uscc is not None and principal.uscc == agent and owner:
+        office = _field(document, "head", "custom_master")
+        mandate = mandates.required_for(
+            session,
+            grantor_uscc=owner,
+            agent_uscc=agent,
+            doc_type=GOODS,
+            district=office[:2] + "00" if office and len(office) >= 2 else None,
         )
+        return mandate.id
+    raise Forbidden(
+        "The declaration names another enterprise: you are neither the consignor/consignee "
+        "(head/trade_co_scc) nor the declaring agent (head/agent_code_scc)",
+        "报关单中的收发货人（head/trade_co_scc）或申报单位（head/agent_code_scc）不是您的企业",
+        code="not_your_declaration",
+        findings=[
+            Finding(
+                "/head/trade_co_scc",
+                "not_your_declaration",
+                "does not match your enterprise",
+                "与您的企业不符",
+            )
+        ],
+    )
 
 
 def _validate(session: Session, document: Any, max_lines: int) -> None:
@@ -171,10 +187,12 @@ def submit(
             )
         if existing.status != Aggregate.draft or draft:
             return Submitted(existing, repository.recipients(session, existing.id), True)
+    mandate_id = None
     if not draft:
         _validate(session, document, max_lines)
-        _check_declarant(principal, document)
+        mandate_id = _check_declarant(session, principal, document)
     if existing is not None:
+        existing.mandate_id = mandate_id
         return _route_draft(session, principal, existing, node_code)
     fields = {
         "doc_type": GOODS,
@@ -187,6 +205,7 @@ def submit(
         "trade_co_scc": _field(document, "head", "trade_co_scc"),
         "agent_code_scc": _field(document, "head", "agent_code_scc"),
         "document": document,
+        "mandate_id": mandate_id,
     }
     if draft:
         declaration = Declaration(id=new_id(), status=Aggregate.draft, **fields)
@@ -380,7 +399,7 @@ def submit_draft(
             f"报关单状态为 {declaration.status}，不是暂存状态",
         )
     _validate(session, declaration.document, max_lines)
-    _check_declarant(principal, declaration.document)
+    declaration.mandate_id = _check_declarant(session, principal, declaration.document)
     return _route_draft(session, principal, declaration, node_code)
 
 

@@ -1,0 +1,65 @@
+"""Mandate routes: enterprises grant and revoke; brokers see and decline theirs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+
+from singlewindow.kit.http import DbSession
+from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
+from singlewindow.mandates import service
+from singlewindow.mandates.models import Mandate
+from singlewindow.mandates.schemas import MandateIn, MandateOut, RevokeIn
+from singlewindow.parties.auth import CurrentPrincipal
+
+router = APIRouter(prefix="/api/v1/mandates", tags=["mandates"])
+
+
+def mandate_out(mandate: Mandate) -> MandateOut:
+    return MandateOut.model_validate(
+        {
+            **{k: getattr(mandate, k) for k in MandateOut.model_fields if k != "state"},
+            "state": service.state(mandate),
+        }
+    )
+
+
+@router.post("", response_model=MandateOut, status_code=status.HTTP_201_CREATED)
+def grant(session: DbSession, principal: CurrentPrincipal, body: MandateIn) -> MandateOut:
+    """The calling enterprise authorises a customs broker (代理报关委托)."""
+    return mandate_out(service.grant(session, principal, body))
+
+
+@router.get("", response_model=Page[MandateOut])
+def listing(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    role: Annotated[
+        Literal["grantor", "agent"] | None, Query(description="mandates I granted / received")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Page[MandateOut]:
+    rows = service.listing(
+        session, principal, as_role=role, after=decode_cursor(cursor), limit=limit + 1
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(
+        items=[mandate_out(m) for m in rows],
+        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+    )
+
+
+@router.get("/{mandate_id}", response_model=MandateOut)
+def get(session: DbSession, principal: CurrentPrincipal, mandate_id: str) -> MandateOut:
+    return mandate_out(service.get(session, principal, mandate_id))
+
+
+@router.post("/{mandate_id}/revoke", response_model=MandateOut)
+def revoke(
+    session: DbSession, principal: CurrentPrincipal, mandate_id: str, body: RevokeIn
+) -> MandateOut:
+    """The grantor withdraws, the broker declines, or an operator ends the mandate."""
+    return mandate_out(service.revoke(session, principal, mandate_id, body.reason))
