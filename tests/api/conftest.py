@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,12 +12,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from singlewindow.agencies.directory import ensure_directory
-from singlewindow.demo.seed import ensure_demo_traders
+from singlewindow.demo.seed import ensure_demo_traders, with_check_digit
+from singlewindow.identity import users
+from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 from singlewindow.node import bootstrap
 from singlewindow.parties import service as parties
+from singlewindow.parties.schemas import PartyIn, PartyKind
 from singlewindow.standards.documents.samples import sample_goods_declaration
+from tests.signing.pki import issue, make_ca
 from tests.support.exchange import pump
 from tests.support.schema import build_schema
 
@@ -69,8 +74,24 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         for party in ensure_directory(session):
             tokens[party.code] = parties.create_api_key(session, party)[1]
         traders = ensure_demo_traders(session, settings)
+        broker = parties.create_party(
+            session,
+            PartyIn(
+                code="BROKER-API",
+                kind=PartyKind.broker,
+                name_zh="报关行",
+                uscc=with_check_digit("91440300MA5B0K0R9"),
+                customs_code="440398000A",
+            ),
+        )
+        tokens["broker"] = parties.create_api_key(session, broker)[1]
         operator = parties.get_party(session, settings.node_code)
         tokens["operator"] = parties.create_api_key(session, operator)[1]
+        analyst, _issued = users.create_user(
+            session, settings, None, org_code=settings.node_code, username="api-analyst",
+            roles=["analyst"],
+        )  # fmt: skip
+        user_id = analyst.id
     tokens["trader"] = traders[0].token
     app = create_app(settings, db)
     # One real declaration, so that reads by id and agency decisions have something to find.
@@ -94,6 +115,24 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         messages = client.get("/api/v1/exchange/messages", headers=op).json()["items"]
         tables = client.get("/api/v1/standards/code-tables").json()
         types = client.get("/api/v1/standards/document-types").json()
+        today = clock.today_china()
+        mandate = client.post(
+            "/api/v1/mandates",
+            json={
+                "agent_uscc": with_check_digit("91440300MA5B0K0R9"),
+                "doc_types": ["goods_declaration"],
+                "valid_from": str(today),
+                "valid_to": str(today + timedelta(days=30)),
+            },
+            headers=node.auth("trader"),
+        )
+        assert mandate.status_code == 201, mandate.text
+        cert = client.post(
+            "/api/v1/signing/certificates",
+            json={"pem": issue(make_ca(), uscc=traders[0].uscc).pem},
+            headers=node.auth("trader"),
+        )
+        assert cert.status_code == 201, cert.text
     node.known.update(
         declaration_id=r.json()["id"],
         rule_id=rules[0]["id"],
@@ -102,6 +141,9 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         doc_type=types[0]["type"],
         code=traders[0].code,
         recipient=traders[0].code,
+        mandate_id=mandate.json()["id"],
+        user_id=user_id,
+        fingerprint=cert.json()["fingerprint"],
     )
     yield node
     db.dispose()

@@ -177,7 +177,7 @@ def test_submit_decmessage_xml(live_node: NodeProcess, tmp_path: Path) -> None:
     trader = live_node.traders[0]
     xml = FIXTURE_XML.read_text(encoding="utf-8")
     xml, replaced = re.subn(
-        r"<AgentCodeScc>[^<]*</AgentCodeScc>", f"<AgentCodeScc>{trader.uscc}</AgentCodeScc>", xml
+        r"<TradeCoScc>[^<]*</TradeCoScc>", f"<TradeCoScc>{trader.uscc}</TradeCoScc>", xml
     )
     assert replaced == 1
     path = tmp_path / "import_general.xml"

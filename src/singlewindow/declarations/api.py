@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import IntegrityError
 
+from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.declarations import repository, service
 from singlewindow.declarations.models import Declaration
 from singlewindow.declarations.schemas import (
@@ -28,6 +30,8 @@ from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
 from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
 from singlewindow.kit.settings import Settings
 from singlewindow.parties.auth import CurrentPrincipal, DetachedPrincipal, Principal
+from singlewindow.signing import platform
+from singlewindow.signing.envelope import envelope_from_header
 from singlewindow.standards.xml import parse_decmessage, render_decmessage
 
 router = APIRouter(prefix="/api/v1/declarations", tags=["declarations"])
@@ -78,8 +82,22 @@ def parse_body(raw: bytes, content_type: str) -> Any:
     )
 
 
+def _signed(raw: bytes, content_type: str, document: Any, header: str | None) -> service.Signed:
+    """A JSON submission's signature travels in the ``SW-Signature`` header (base64url JSON
+    envelope, docs/signing.md); a DecMessage carries its own ``DecSign`` block."""
+    if content_type.split(";")[0].strip().lower() in ("application/xml", "text/xml"):
+        return service.Signed(xml=raw)
+    envelope = envelope_from_header(header) if header else None
+    return service.Signed(document=document, envelope=envelope)
+
+
 def _submit_once(
-    db: Database, settings: Settings, principal: Principal, document: Any, draft: bool
+    db: Database,
+    settings: Settings,
+    principal: Principal,
+    document: Any,
+    draft: bool,
+    signed: service.Signed | None = None,
 ) -> Receipt:
     # Two concurrent submissions of the same client reference race on the unique key; the
     # loser's transaction fails and is retried once, then finds and returns the winner's row.
@@ -93,12 +111,23 @@ def _submit_once(
                     node_code=settings.node_code,
                     max_lines=settings.max_lines,
                     draft=draft,
+                    signed=signed,
+                    settings=settings,
                 )
-                return _receipt(result.declaration, result.recipients, result.duplicate)
+                receipt = _receipt(result.declaration, result.recipients, result.duplicate)
         except IntegrityError:
             if attempt:
                 raise
+            continue
+        return sign_receipt(receipt, settings)
     raise AssertionError("unreachable")
+
+
+def sign_receipt(receipt: Receipt, settings: Settings) -> Receipt:
+    """The receipt with the platform's signature (given only after the commit)."""
+    payload = receipt.model_dump(mode="json", exclude={"platform_signature"})
+    signed = platform.sign_receipt(payload, settings=settings)
+    return receipt.model_copy(update={"platform_signature": signed["platform_signature"]})
 
 
 def _receipt(declaration: Declaration, recipients: list[str], duplicate: bool) -> Receipt:
@@ -109,6 +138,8 @@ def _receipt(declaration: Declaration, recipients: list[str], duplicate: bool) -
         status=declaration.status,
         recipients=recipients,
         duplicate=duplicate,
+        content_digest=declaration.content_digest,
+        accepted_at=declaration.submitted_at,
     )
 
 
@@ -128,8 +159,12 @@ async def submit(
     draft: Annotated[bool, Query(description="store as a draft without routing")] = False,
 ) -> Receipt:
     raw = await request.body()
-    document = parse_body(raw, request.headers.get("content-type", ""))
-    receipt = await run_in_threadpool(_submit_once, db, settings, principal, document, draft)
+    content_type = request.headers.get("content-type", "")
+    document = parse_body(raw, content_type)
+    signed = _signed(raw, content_type, document, request.headers.get("SW-Signature"))
+    receipt = await run_in_threadpool(
+        _submit_once, db, settings, principal, document, draft, signed
+    )
     if draft and not receipt.duplicate:
         response.status_code = status.HTTP_201_CREATED
     return receipt
@@ -156,6 +191,9 @@ def submit_batch(
                 items.append(BatchItem(index=index, status_code=202, receipt=receipt))
             except SingleWindowError as exc:
                 items.append(BatchItem(index=index, status_code=exc.status, error=exc.as_body()))
+    for item in items:
+        if item.receipt is not None:  # signed after the commit, like single receipts
+            item.receipt = sign_receipt(item.receipt, settings)
     accepted = sum(1 for i in items if i.status_code == 202)
     return BatchOut(accepted=accepted, rejected=len(items) - accepted, items=items)
 
@@ -224,6 +262,15 @@ def find(
 @router.get("/{declaration_id}", response_model=DeclarationOut, summary="Status and timeline")
 def get_one(session: DbSession, principal: CurrentPrincipal, declaration_id: str) -> DeclarationOut:
     declaration = service.visible(session, principal, declaration_id)
+    if principal.is_agency:
+        audit.record_principal(
+            session,
+            principal,
+            action=actions.DECLARATION_READ,
+            target_type=actions.DECLARATION,
+            target_id=declaration.id,
+            detail={"via": "api"},
+        )
     # Agencies get their projection through the exchange; here only the declarant side and
     # operators see the full document.
     return declaration_out(session, declaration, with_document=not principal.is_agency)
@@ -257,7 +304,8 @@ def submit_draft(
         node_code=settings.node_code,
         max_lines=settings.max_lines,
     )
-    return _receipt(result.declaration, result.recipients, result.duplicate)
+    # DbSession commits before the response is sent: a failed commit never shows a receipt.
+    return sign_receipt(_receipt(result.declaration, result.recipients, result.duplicate), settings)
 
 
 @router.post("/{declaration_id}/withdraw", response_model=DeclarationSummary)

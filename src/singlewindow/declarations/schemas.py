@@ -17,6 +17,15 @@ class Receipt(BaseModel):
     status: str
     recipients: list[str] = Field(default_factory=list)
     duplicate: bool = Field(default=False, description="true when this repeats a submission")
+    content_digest: str | None = Field(
+        default=None, description="SHA-256 of the canonical declaration as accepted"
+    )
+    accepted_at: datetime | None = Field(default=None, description="when it was accepted")
+    platform_signature: dict[str, str] | None = Field(
+        default=None,
+        description="the platform's detached signature over this receipt (ES256, RFC 8785); "
+        "check it with POST /api/v1/signing/verify-receipt or the published certificate",
+    )
 
 
 class AgencyStatusOut(BaseModel):

@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.declarations import repository
 from singlewindow.declarations.models import AgencyStatus, Declaration, TimelineEvent
 from singlewindow.declarations.numbers import new_unified_no
@@ -42,13 +44,29 @@ from singlewindow.kit.errors import (
     ValidationFailed,
 )
 from singlewindow.kit.ids import new_id
+from singlewindow.kit.settings import Settings
 from singlewindow.mandates import service as mandates
+from singlewindow.mandates.models import Mandate
 from singlewindow.parties import service as parties
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.service import DECLARANT_KINDS
+from singlewindow.signing import verify as signing
 from singlewindow.standards import validation
 
 GOODS = "goods_declaration"
+
+
+@dataclass(frozen=True)
+class Signed:
+    """What a submission carried for the signature check (``signing.verify``).
+
+    ``document`` is the JSON as received (before canonicalisation) with ``envelope`` from the
+    ``SW-Signature`` header, or ``xml`` is the DecMessage as received (its ``DecSign`` block).
+    """
+
+    document: Any = None
+    envelope: dict[str, Any] | None = None
+    xml: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -81,9 +99,9 @@ def _client_ref(document: Any) -> str:
 
 def _check_declarant(
     session: Session, principal: Principal, document: dict[str, Any]
-) -> str | None:
+) -> Mandate | None:
     """A trader files for itself (consignor/consignee) or, as a broker named as the declaring
-    agent, under a valid mandate from that enterprise. Returns the mandate's id (or None)."""
+    agent, under a valid mandate from that enterprise. Returns the mandate (or None)."""
     if principal.kind not in DECLARANT_KINDS:
         raise Forbidden(
             "Only enterprises, customs brokers and carriers file declarations",
@@ -96,14 +114,13 @@ def _check_declarant(
         return None
     if principal.uscc is not None and principal.uscc == agent and owner:
         office = _field(document, "head", "custom_master")
-        mandate = mandates.required_for(
+        return mandates.required_for(
             session,
             grantor_uscc=owner,
             agent_uscc=agent,
             doc_type=GOODS,
             district=office[:2] + "00" if office and len(office) >= 2 else None,
         )
-        return mandate.id
     raise Forbidden(
         "The declaration names another enterprise: you are neither the consignor/consignee "
         "(head/trade_co_scc) nor the declaring agent (head/agent_code_scc)",
@@ -118,6 +135,37 @@ def _check_declarant(
             )
         ],
     )
+
+
+def _check_signature(
+    session: Session,
+    principal: Principal,
+    mandate: Mandate | None,
+    signed: Signed | None,
+    settings: Settings | None,
+) -> dict[str, Any] | None:
+    """Verifies a signed submission (or enforces ``signature_required``); the certificate
+    must belong to the declarant or, for a broker, to the enterprise that mandated it."""
+    if settings is None or signed is None:
+        return None
+    owners = {principal.party_code}
+    if mandate is not None:
+        owners.add(mandate.grantor_code)
+    if signed.xml is not None:
+        check = signing.check_decmessage_submission(
+            session, xml_bytes=signed.xml, allowed_owner_codes=owners, settings=settings
+        )
+    else:
+        check = signing.check_json_submission(
+            session,
+            doc_type=GOODS,
+            document=signed.document,
+            signature=signed.envelope,
+            allowed_owner_codes=owners,
+            settings=settings,
+            path="header:SW-Signature",
+        )
+    return None if check is None else check.as_dict()
 
 
 def _validate(session: Session, document: Any, max_lines: int) -> None:
@@ -146,6 +194,14 @@ def _event(
         insert(table_of(TimelineEvent)),
         [_event_row(declaration.id, actor, event, before, after, clock.now(), detail)],
     )
+    audit.record(
+        session,
+        actor=actor,
+        action=actions.DECLARATION_STATUS,
+        target_type=actions.DECLARATION,
+        target_id=declaration.id,
+        detail={"event": event, "before": before, "after": after},
+    )
 
 
 def _existing(session: Session, principal: Principal, client_ref: str) -> Declaration | None:
@@ -165,8 +221,15 @@ def submit(
     node_code: str,
     max_lines: int = 50,
     draft: bool = False,
+    signed: Signed | None = None,
+    settings: Settings | None = None,
 ) -> Submitted:
-    """Validate, store and route a goods declaration (or store it as a draft)."""
+    """Validate, store and route a goods declaration (or store it as a draft).
+
+    With ``settings`` and ``signed``, a signature is verified (and required where the
+    settings say so) before anything is stored; a repeated submission returns the stored
+    receipt without a second check (its nonce was used by the first).
+    """
     if not isinstance(document, dict):
         raise BadRequest(
             "The declaration must be a JSON object",
@@ -188,9 +251,12 @@ def submit(
         if existing.status != Aggregate.draft or draft:
             return Submitted(existing, repository.recipients(session, existing.id), True)
     mandate_id = None
+    signature = None
     if not draft:
         _validate(session, document, max_lines)
-        mandate_id = _check_declarant(session, principal, document)
+        mandate = _check_declarant(session, principal, document)
+        mandate_id = mandate.id if mandate is not None else None
+        signature = _check_signature(session, principal, mandate, signed, settings)
     if existing is not None:
         existing.mandate_id = mandate_id
         return _route_draft(session, principal, existing, node_code)
@@ -212,11 +278,15 @@ def submit(
         session.add(declaration)
         _event(session, declaration, principal.party_code, "created", None, Aggregate.draft)
         return Submitted(declaration, [], False)
-    return _submit_new(session, principal, fields, node_code)
+    return _submit_new(session, principal, fields, node_code, signature)
 
 
 def _submit_new(
-    session: Session, principal: Principal, fields: dict[str, Any], node_code: str
+    session: Session,
+    principal: Principal,
+    fields: dict[str, Any],
+    node_code: str,
+    signature: dict[str, Any] | None = None,
 ) -> Submitted:
     """Stores and routes a new declaration in six plain INSERTs (the submission hot path).
 
@@ -287,9 +357,23 @@ def _submit_new(
                 Aggregate.draft,
                 Aggregate.submitted,
                 now,
-                {"unified_no": unified_no, "recipients": recipients},
+                {"unified_no": unified_no, "recipients": recipients}
+                | ({"signature": signature} if signature else {}),
             ),
         ],
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action=actions.DECLARATION_SUBMITTED,
+        target_type=actions.DECLARATION,
+        target_id=declaration_id,
+        detail={
+            "unified_no": unified_no,
+            "digest": fields["content_digest"],
+            "mandate_id": fields["mandate_id"],
+            "signature": (signature or {}).get("fingerprint"),
+        },
     )
     return Submitted(Declaration(**row), recipients, False)
 
@@ -399,7 +483,8 @@ def submit_draft(
             f"报关单状态为 {declaration.status}，不是暂存状态",
         )
     _validate(session, declaration.document, max_lines)
-    declaration.mandate_id = _check_declarant(session, principal, declaration.document)
+    mandate = _check_declarant(session, principal, declaration.document)
+    declaration.mandate_id = mandate.id if mandate is not None else None
     return _route_draft(session, principal, declaration, node_code)
 
 

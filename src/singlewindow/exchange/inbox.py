@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -34,7 +35,13 @@ def _item(entry: Entry, message: Msg) -> dict[str, Any]:
     }
 
 
-def lease(db: Database, recipient: str, limit: int, lease_s: float) -> list[dict[str, Any]]:
+def lease(
+    db: Database,
+    recipient: str,
+    limit: int,
+    lease_s: float,
+    on_read: Callable[[Session, list[dict[str, Any]]], None] | None = None,
+) -> list[dict[str, Any]]:
     """Leases up to ``limit`` unacked messages for ``lease_s`` seconds (one transaction).
 
     A message not acked before its lease ends is handed out again; two pollers never hold the
@@ -66,7 +73,10 @@ def lease(db: Database, recipient: str, limit: int, lease_s: float) -> list[dict
             .where(Entry.lease_token == token)
             .order_by(Entry.seq)
         )
-        return [_item(e, m) for e, m in rows]
+        items = [_item(e, m) for e, m in rows]
+        if on_read is not None and items:
+            on_read(session, items)  # e.g. the audit entry of an agency's read, same commit
+        return items
 
 
 def ack(session: Session, recipient: str, ids: list[str]) -> list[str]:

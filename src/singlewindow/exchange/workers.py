@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager, suppress
 import httpx
 from sqlalchemy import select
 
+from singlewindow.audit.tasks import run_audit_worker
 from singlewindow.exchange.channels.worker import ChannelWorker
 from singlewindow.exchange.messagelog import seal
 from singlewindow.exchange.models import Message as Msg
@@ -137,6 +138,7 @@ async def run_workers(
     loops = {
         "relay": lambda: run_relay(db, transport, settings, stop),
         "sealer": lambda: run_sealer(db, stop),
+        "audit": lambda: run_audit_worker(db, settings, stop),
         "channels": lambda: run_channels(
             db, transport, settings, stop, refresh_s=recipients_refresh_s, idle_exit_s=idle_exit_s
         ),

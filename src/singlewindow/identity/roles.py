@@ -7,6 +7,7 @@ act with the default roles of their party's kind (narrowed by the key's scopes, 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from singlewindow.parties.schemas import PartyKind
@@ -67,3 +68,11 @@ API_KEY_ROLES: dict[PartyKind, frozenset[Role]] = {
 
 def allowed_for(kind: PartyKind) -> frozenset[Role]:
     return ROLES_BY_KIND[kind]
+
+
+_TOTP_REQUIRED_VALUES = frozenset(r.value for r in TOTP_REQUIRED)
+
+
+def needs_totp(roles: Iterable[str]) -> bool:
+    """Whether any of these roles requires a second factor at login."""
+    return any(str(role) in _TOTP_REQUIRED_VALUES for role in roles)

@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     signature_required: list[str] = Field(
         default_factory=list, description="document types that must carry a signature"
     )
+    signing_key_file: Path | None = Field(
+        default=None, description="platform receipt-signing key (PEM); default data_dir/signing"
+    )
+    signing_cert_file: Path | None = Field(default=None, description="its certificate (PEM)")
     signature_window_seconds: int = Field(
         default=300, ge=1, description="signed time must be this close to now; nonces kept as long"
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.kit.http import DbSession
 from singlewindow.parties import service
 from singlewindow.parties.auth import CurrentPrincipal, OperatorPrincipal
@@ -35,8 +37,17 @@ def me(session: DbSession, principal: CurrentPrincipal) -> PartyOut:
 
 
 @router.post("", response_model=PartyOut, status_code=status.HTTP_201_CREATED)
-def create_party(session: DbSession, _op: OperatorPrincipal, body: PartyIn) -> PartyOut:
-    return party_out(service.create_party(session, body))
+def create_party(session: DbSession, op: OperatorPrincipal, body: PartyIn) -> PartyOut:
+    party = service.create_party(session, body)
+    audit.record_principal(
+        session,
+        op,
+        action=actions.PARTY_CHANGED,
+        target_type=actions.PARTY,
+        target_id=party.code,
+        detail={"change": "create", "kind": party.kind},
+    )
+    return party_out(party)
 
 
 @router.get("/{code}", response_model=PartyOut)
@@ -45,7 +56,15 @@ def get_party(session: DbSession, _op: OperatorPrincipal, code: str) -> PartyOut
 
 
 @router.post("/{code}/keys", response_model=ApiKeyOut, status_code=status.HTTP_201_CREATED)
-def create_key(session: DbSession, _op: OperatorPrincipal, code: str, body: ApiKeyIn) -> ApiKeyOut:
+def create_key(session: DbSession, op: OperatorPrincipal, code: str, body: ApiKeyIn) -> ApiKeyOut:
     party = service.get_party(session, code)
     key, token = service.create_api_key(session, party, name=body.name, expires_at=body.expires_at)
+    audit.record_principal(
+        session,
+        op,
+        action=actions.KEY_CREATED,
+        target_type=actions.API_KEY,
+        target_id=key.prefix,
+        detail={"party": party.code, "name": body.name},
+    )
     return key_out(key, party.code, token)

@@ -1,28 +1,41 @@
-"""Who is calling: bearer API keys resolved to a ``Principal``.
+"""Who is calling: a ``Principal`` from an API key, an access token or a portal session.
 
-This is the seam the identity context (OIDC, users, roles) replaces later: every route asks
-for a ``Principal`` and never looks at credentials itself.
+Every route asks for a ``Principal`` and never looks at credentials itself. Accepted, in order:
+
+1. ``Authorization: Bearer sw_...``: a party API key (the fast path: one indexed read);
+2. any other bearer token: an OIDC access token, resolved by
+   ``singlewindow.identity.oidc.tokens.principal_for_access_token`` (401 if unavailable);
+3. no ``Authorization`` header but an ``sw_session`` cookie: a portal session
+   (``identity.sessions``); POST/PUT/PATCH/DELETE then also need the session's CSRF token.
 """
 
 from __future__ import annotations
 
 import hmac
+import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from singlewindow.identity.roles import API_KEY_ROLES
+from singlewindow.identity.cities import organisation_city
+from singlewindow.identity.roles import API_KEY_ROLES, OPERATOR_ROLES, Role
 from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import Forbidden, Unauthenticated
 from singlewindow.kit.http import DbSession
+from singlewindow.kit.settings import Settings
 from singlewindow.parties.models import ApiKey, Party
 from singlewindow.parties.schemas import PartyKind
 from singlewindow.parties.service import TOKEN_PREFIX, hash_secret
+
+SESSION_COOKIE = "sw_session"  # re-exported by identity.sessions
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_ACCESS_TOKENS = "singlewindow.identity.oidc.tokens"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +64,11 @@ class Principal:
         return self.kind in (PartyKind.agency, PartyKind.port_operator)
 
 
-_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer sw_...`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="API key (`Authorization: Bearer sw_...`) or an OIDC access token; the portal "
+    "uses the `sw_session` cookie instead",
+)
 
 
 def _unauthenticated(reason: str, reason_zh: str) -> Unauthenticated:
@@ -79,33 +96,128 @@ def principal_for_token(session: Session, token: str) -> Principal:
         raise _unauthenticated("API key expired", "API 密钥已过期")
     if not party.active:
         raise Forbidden("Party is deactivated", "该主体已停用", code="party_inactive")
+    kind = PartyKind(party.kind)
+    city = organisation_city(party)
+    roles = API_KEY_ROLES[kind]
+    if kind == PartyKind.platform and city is not None:
+        roles = frozenset({Role.city_operator})  # a city platform's key acts for its city
     return Principal(
         party_id=party.id,
         party_code=party.code,
-        kind=PartyKind(party.kind),
+        kind=kind,
         agency_type=party.agency_type,
         uscc=party.uscc,
         customs_code=party.customs_code,
         key_id=key.id,
-        roles=frozenset(r.value for r in API_KEY_ROLES[PartyKind(party.kind)]),
+        roles=frozenset(r.value for r in roles),
         scopes=frozenset(str(s) for s in key.scopes or ()),
-        city=(party.attrs or {}).get("city"),
+        city=city,
     )
 
 
-def require_principal(
+def _access_token_resolver() -> Callable[[Session, str, Settings], Principal] | None:
+    try:
+        module = importlib.import_module(_ACCESS_TOKENS)
+    except ModuleNotFoundError as exc:
+        if exc.name != _ACCESS_TOKENS:
+            raise
+        return None
+    resolver = getattr(module, "principal_for_access_token", None)
+    return cast(Callable[[Session, str, Settings], Principal] | None, resolver)
+
+
+def principal_for_bearer(session: Session, token: str, settings: Settings) -> Principal:
+    """An API key (``sw_...``) or, for any other token, an OIDC access token."""
+    if token.startswith(TOKEN_PREFIX):
+        return principal_for_token(session, token)
+    resolver = _access_token_resolver()
+    if resolver is None:
+        raise _unauthenticated("Unsupported token", "不支持的令牌类型")
+    return resolver(session, token, settings)
+
+
+def _from_cookie(
     request: Request,
-    session: DbSession,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: Session,
+    settings: Settings,
+    token: str,
+    submitted_csrf: str | None,
+    allow_pending: bool,
 ) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthenticated("Missing bearer API key", "缺少 Bearer API 密钥")
-    principal = principal_for_token(session, credentials.credentials)
+    from singlewindow.identity.sessions import check_csrf, principal_for_session_token
+
+    principal = principal_for_session_token(session, token, settings, allow_pending=allow_pending)
+    if request.method in _UNSAFE_METHODS:
+        check_csrf(request, token, settings, submitted_csrf)
+    return principal
+
+
+def _no_credentials(request: Request) -> Unauthenticated:
+    if "authorization" in request.headers:
+        return _unauthenticated(
+            "Unsupported Authorization header: use `Bearer <API key or token>`",
+            "不支持的 Authorization 请求头：请使用 `Bearer <API 密钥或令牌>`",
+        )
+    return _unauthenticated(
+        "Missing credentials: a bearer API key or token, or a session cookie",
+        "缺少认证信息：需要 Bearer API 密钥或令牌，或会话 Cookie",
+    )
+
+
+async def _submitted_csrf(request: Request) -> str | None:
+    """The CSRF token of a cookie-authenticated unsafe request (None for everything else)."""
+    if request.method not in _UNSAFE_METHODS or "authorization" in request.headers:
+        return None
+    if SESSION_COOKIE not in request.cookies:
+        return None
+    from singlewindow.identity.sessions import submitted_csrf_token
+
+    return await submitted_csrf_token(request)
+
+
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+SubmittedCsrf = Annotated[str | None, Depends(_submitted_csrf)]
+
+
+def _resolve(
+    request: Request,
+    session: Session,
+    credentials: HTTPAuthorizationCredentials | None,
+    submitted_csrf: str | None,
+    *,
+    allow_pending: bool = False,
+) -> Principal:
+    settings: Settings = request.app.state.settings
+    if credentials is not None:
+        principal = principal_for_bearer(session, credentials.credentials, settings)
+    elif "authorization" not in request.headers and (token := request.cookies.get(SESSION_COOKIE)):
+        principal = _from_cookie(request, session, settings, token, submitted_csrf, allow_pending)
+    else:
+        raise _no_credentials(request)
     request.state.principal = principal
     return principal
 
 
+def require_principal(
+    request: Request, session: DbSession, credentials: Bearer, submitted_csrf: SubmittedCsrf
+) -> Principal:
+    return _resolve(request, session, credentials, submitted_csrf)
+
+
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
+
+
+def require_principal_pending(
+    request: Request, session: DbSession, credentials: Bearer, submitted_csrf: SubmittedCsrf
+) -> Principal:
+    """Like ``require_principal``, but a session whose user must change their password passes.
+
+    Only for the routes that let such a user see who they are, change it, or sign out.
+    """
+    return _resolve(request, session, credentials, submitted_csrf, allow_pending=True)
+
+
+PendingPrincipal = Annotated[Principal, Depends(require_principal_pending)]
 
 
 def require_kind(principal: Principal, *kinds: PartyKind) -> None:
@@ -118,8 +230,24 @@ def require_kind(principal: Principal, *kinds: PartyKind) -> None:
         )
 
 
+def require_role(principal: Principal, *roles: Role) -> None:
+    if not principal.roles & {r.value for r in roles}:
+        allowed = ", ".join(r.value for r in roles)
+        raise Forbidden(
+            f"This action needs one of the roles: {allowed}",
+            f"此操作需要以下角色之一：{allowed}",
+            code="wrong_role",
+        )
+
+
 def require_operator(principal: CurrentPrincipal) -> Principal:
+    """A node operator: a platform party acting as a province or city operator.
+
+    API keys of the platform party act as province operators (``API_KEY_ROLES``); users of the
+    platform party need an operator role (an analyst or auditor is not an operator).
+    """
     require_kind(principal, PartyKind.platform)
+    require_role(principal, *OPERATOR_ROLES)
     return principal
 
 
@@ -127,22 +255,22 @@ OperatorPrincipal = Annotated[Principal, Depends(require_operator)]
 
 
 def detached_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, credentials: Bearer, submitted_csrf: SubmittedCsrf
 ) -> Principal:
-    """Authenticates in its own short read, returning the connection to the pool at once.
+    """Authenticates in its own short transaction, returning the connection to the pool at once.
 
     For async routes that wait (long-poll, server-sent events) or hand their work to a thread
     with its own transaction (submission): holding the request session's connection there
-    would take two pool connections per request and starve the pool under load.
+    would take two pool connections per request and starve the pool under load. API keys and
+    access tokens are resolved in a read-only transaction; a session cookie in a committed one
+    (it records the session's last activity).
     """
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise _unauthenticated("Missing bearer API key", "缺少 Bearer API 密钥")
     db: Database = request.app.state.db
+    if credentials is None:
+        with db.unit_of_work() as session:
+            return _resolve(request, session, credentials, submitted_csrf)
     with db.read_only() as session:
-        principal = principal_for_token(session, credentials.credentials)
-    request.state.principal = principal
-    return principal
+        return _resolve(request, session, credentials, submitted_csrf)
 
 
 DetachedPrincipal = Annotated[Principal, Depends(detached_principal)]

@@ -9,17 +9,21 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
+from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.exchange import inbox as service
 from singlewindow.exchange.schemas import AckIn, AckOut, InboxMessage, InboxPage
 from singlewindow.kit.errors import BadRequest
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
 from singlewindow.kit.signals import INBOX
-from singlewindow.parties.auth import CurrentPrincipal, DetachedPrincipal
+from singlewindow.parties.auth import CurrentPrincipal, DetachedPrincipal, Principal
 
 router = APIRouter()
 POLL_STEP_S = 1.0
@@ -44,12 +48,27 @@ async def read_inbox(
     code = principal.party_code
     while True:
         seen = INBOX.version(code)
-        items = await asyncio.to_thread(service.lease, db, code, limit, lease)
+        reads = partial(_audit_reads, principal) if principal.is_agency else None
+        items = await asyncio.to_thread(service.lease, db, code, limit, lease, reads)
         left = deadline - loop.time()
         if items or left <= 0:
             return InboxPage(items=[InboxMessage(**i) for i in items])
         # Woken by a delivery in this process; polls for deliveries by another process.
         await INBOX.wait(code, seen, min(POLL_STEP_S, left))
+
+
+def _audit_reads(principal: Principal, session: Session, items: list[dict[str, Any]]) -> None:
+    """An agency reading routed declarations is audited (one entry per declaration)."""
+    for item in items:
+        if item.get("kind") == "goods_declaration":
+            audit.record_principal(
+                session,
+                principal,
+                action=actions.DECLARATION_READ,
+                target_type=actions.DECLARATION,
+                target_id=item.get("correlation_id"),
+                detail={"via": "inbox", "message_id": item.get("id")},
+            )
 
 
 @router.post("/inbox/ack", response_model=AckOut)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
 
+from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.exchange import monitor, routing
 from singlewindow.exchange.channels.config import channel_for, set_channel
 from singlewindow.exchange.messagelog import verify_log
@@ -25,7 +28,7 @@ from singlewindow.exchange.transports import agency_subject
 from singlewindow.kit.errors import NotFound
 from singlewindow.kit.http import AppSettings, DbSession
 from singlewindow.kit.pagination import decode_cursor, encode_cursor
-from singlewindow.parties.auth import OperatorPrincipal
+from singlewindow.parties.auth import OperatorPrincipal, Principal
 from singlewindow.parties.service import find_party
 
 router = APIRouter()
@@ -49,7 +52,9 @@ def list_rules(
 
 @router.post("/rules", response_model=RuleOut, status_code=status.HTTP_201_CREATED)
 def create_rule(session: DbSession, op: OperatorPrincipal, body: RuleIn) -> RuleOut:
-    return rule_out(routing.create_rule(session, body.model_dump(), actor=op.party_code))
+    rule = routing.create_rule(session, body.model_dump(), actor=op.party_code)
+    _audit_rule(session, op, rule.id, "create")
+    return rule_out(rule)
 
 
 @router.get("/rules/{rule_id}", response_model=RuleOut)
@@ -59,12 +64,28 @@ def get_rule(session: DbSession, _op: OperatorPrincipal, rule_id: str) -> RuleOu
 
 @router.put("/rules/{rule_id}", response_model=RuleOut)
 def update_rule(session: DbSession, op: OperatorPrincipal, rule_id: str, body: RuleIn) -> RuleOut:
-    return rule_out(routing.update_rule(session, rule_id, body.model_dump(), actor=op.party_code))
+    rule = routing.update_rule(session, rule_id, body.model_dump(), actor=op.party_code)
+    _audit_rule(session, op, rule_id, "update")
+    return rule_out(rule)
 
 
 @router.post("/rules/{rule_id}/deactivate", response_model=RuleOut)
 def deactivate_rule(session: DbSession, op: OperatorPrincipal, rule_id: str) -> RuleOut:
-    return rule_out(routing.deactivate_rule(session, rule_id, actor=op.party_code))
+    rule = routing.deactivate_rule(session, rule_id, actor=op.party_code)
+    _audit_rule(session, op, rule_id, "deactivate")
+    return rule_out(rule)
+
+
+def _audit_rule(session: Session, op: Principal, rule_id: str, change: str) -> None:
+    # The rule's own change history (before/after) is in routing_rule_change.
+    audit.record_principal(
+        session,
+        op,
+        action=actions.ROUTING_RULE_CHANGED,
+        target_type=actions.ROUTING_RULE,
+        target_id=rule_id,
+        detail={"change": change},
+    )
 
 
 @router.get("/rules/{rule_id}/changes", response_model=list[RoutingRuleChangeOut])
@@ -108,6 +129,14 @@ def put_channel(
         secret=body.secret,
         actor=op.party_code,
         exchange=settings.exchange,
+    )
+    audit.record_principal(
+        session,
+        op,
+        action=actions.CHANNEL_CHANGED,
+        target_type=actions.CHANNEL,
+        target_id=recipient,
+        detail={"kind": row.kind, "url": row.url},  # never the secret
     )
     return channel_out(recipient, row.kind, row.url, row.secret)
 
@@ -157,8 +186,17 @@ def dead_letters(
 
 
 @router.post("/dead-letters/{message_id}/redrive", response_model=RedriveOut)
-def redrive(session: DbSession, _op: OperatorPrincipal, message_id: str) -> RedriveOut:
-    return RedriveOut(redriven=monitor.redrive(session, message_id=message_id))
+def redrive(session: DbSession, op: OperatorPrincipal, message_id: str) -> RedriveOut:
+    redriven = monitor.redrive(session, message_id=message_id)
+    audit.record_principal(
+        session,
+        op,
+        action=actions.DEAD_LETTER_REDRIVEN,
+        target_type=actions.MESSAGE,
+        target_id=message_id,
+        detail={"redriven": redriven},
+    )
+    return RedriveOut(redriven=redriven)
 
 
 @router.get("/log/verify")

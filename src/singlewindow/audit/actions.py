@@ -1,0 +1,50 @@
+"""The audit vocabulary: action names (``context.verb``) and target types other contexts use.
+
+Names are data in the log, so they never change meaning; add new ones rather than reuse.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Sign-in (identity): outcome "ok", or "failed" / "denied" (locked out, deactivated).
+LOGIN: Final = "identity.login"
+LOGIN_FAILED: Final = "identity.login_failed"
+LOGOUT: Final = "identity.logout"
+TOKEN_ISSUED: Final = "identity.token_issued"  # noqa: S105 - an action name, not a secret
+USER_CHANGED: Final = "identity.user_changed"  # created, updated, reset, unlocked, TOTP reset
+
+# Declarations: every status change, and every read by an agency.
+DECLARATION_SUBMITTED: Final = "declaration.submitted"
+DECLARATION_STATUS: Final = "declaration.status_changed"
+DECLARATION_WITHDRAWN: Final = "declaration.withdrawn"
+DECLARATION_DECISION: Final = "declaration.decision_applied"
+DECLARATION_READ: Final = "declaration.read"
+
+# Operator actions (the detail carries what changed, before and after where it helps).
+PARTY_CHANGED: Final = "party.changed"
+KEY_CREATED: Final = "party.key_created"
+KEY_REVOKED: Final = "party.key_revoked"
+ROUTING_RULE_CHANGED: Final = "exchange.rule_changed"
+CHANNEL_CHANGED: Final = "exchange.channel_changed"
+DEAD_LETTER_REDRIVEN: Final = "exchange.redriven"
+CODE_TABLE_LOADED: Final = "standards.code_table_loaded"
+
+# The audit log's own use.
+AUDIT_READ: Final = "audit.read"
+AUDIT_VERIFY: Final = "audit.verify"
+AUDIT_EXPORT: Final = "audit.export"
+AUDIT_PURGE: Final = "audit.purge"
+
+# Target types.
+DECLARATION: Final = "declaration"
+PARTY: Final = "party"
+API_KEY: Final = "api_key"
+USER: Final = "user"
+SESSION: Final = "session"
+ROUTING_RULE: Final = "routing_rule"
+CHANNEL: Final = "channel"
+MESSAGE: Final = "message"
+CODE_TABLE: Final = "code_table"
+AUDIT_LOG: Final = "audit_log"
+AUDIT_CHECKPOINT: Final = "audit_checkpoint"
