@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint fmt bench clean
+.PHONY: setup run test lint audit fmt bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: setup
 
 test: setup lint
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# Known vulnerabilities in the locked dependencies (PyPI advisory database; needs PyPI).
+audit: setup
+	$(BIN)/pip-audit -r constraints.txt --no-deps --disable-pip --progress-spinner off
 
 fmt: setup
 	$(BIN)/ruff format src tests benchmarks

@@ -6,10 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from singlewindow import __version__
 from singlewindow.kit.db import Database
-from singlewindow.kit.http import BodySizeLimit, install_error_handlers
+from singlewindow.kit.http import BodySizeLimit, SecurityHeaders, install_error_handlers
 from singlewindow.kit.settings import Settings, get_settings
 from singlewindow.routers import all_routers
 
@@ -44,4 +45,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     for router in all_routers():
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:  # an explicit allow-list; nothing is allowed by default
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-CSRF-Token", "SW-Signature"],
+            max_age=600,
+        )
+    app.add_middleware(SecurityHeaders)
     return app

@@ -93,6 +93,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         )  # fmt: skip
         user_id = analyst.id
     tokens["trader"] = traders[0].token
+    tokens["other_trader"] = traders[1].token
     app = create_app(settings, db)
     # One real declaration, so that reads by id and agency decisions have something to find.
     doc: dict[str, Any] = sample_goods_declaration("I")

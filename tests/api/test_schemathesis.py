@@ -44,6 +44,7 @@ OPERATOR_PREFIXES = (
     "/api/v1/exchange/log",
     "/api/v1/parties/{code}",
     "/api/v1/audit",
+    "/api/v1/users",
     "/api/v1/signing/revocations",
 )
 AGENCY_PREFIXES = ("/api/v1/agency",)

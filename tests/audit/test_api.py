@@ -31,7 +31,7 @@ def test_routes_are_for_operators(
     r = app_client.get(route, headers=register.auth(party))
     assert r.status_code == 403
     body = r.json()["error"]
-    assert body["code"] == "wrong_party_kind"
+    assert body["code"] == "wrong_role"
     assert body["message_zh"]
 
 

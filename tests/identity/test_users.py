@@ -262,14 +262,14 @@ def test_declarant_admin_scope(client: TestClient, db: Database, world: World) -
 @pytest.mark.parametrize("who", ["sz-clerk", "officer", "gz-clerk"])
 def test_non_managers_get_403(client: TestClient, world: World, who: str) -> None:
     csrf = signed_in(client, world[who])
-    _error(client.get(USERS), 403, "not_a_user_manager")
-    _error(client.get(f"{USERS}/{world[who].id}"), 403, "not_a_user_manager")
+    _error(client.get(USERS), 403, "wrong_role")
+    _error(client.get(f"{USERS}/{world[who].id}"), 403, "wrong_role")
     r = client.post(
         USERS,
         json={"org": SZ_USCC, "username": "x-clerk", "roles": ["declarant_clerk"]},
         headers=csrf,
     )
-    _error(r, 403, "not_a_user_manager")
+    _error(r, 403, "wrong_role")
 
 
 def test_non_operator_platform_users_are_not_operators(
@@ -281,7 +281,7 @@ def test_non_operator_platform_users_are_not_operators(
         analyst = make_user(s, settings, org="GD", username="ana", roles=["analyst"])
     signed_in(client, analyst)
     _error(client.get("/api/v1/exchange/rules"), 403, "wrong_role")
-    _error(client.get(USERS), 403, "not_a_user_manager")
+    _error(client.get(USERS), 403, "wrong_role")
 
 
 def test_patch_roles_provisions_totp_and_deactivation_ends_sessions(
@@ -365,7 +365,7 @@ def test_list_pages_with_cursor(client: TestClient, world: World) -> None:
 
 def test_non_manager_gets_403_even_for_unknown_ids(client: TestClient, world: World) -> None:
     signed_in(client, world["sz-clerk"])
-    _error(client.get(f"{USERS}/01234567-89ab-7def-8123-456789abcdef"), 403, "not_a_user_manager")
+    _error(client.get(f"{USERS}/01234567-89ab-7def-8123-456789abcdef"), 403, "wrong_role")
 
 
 def test_city_changes_and_duplicate_roles(

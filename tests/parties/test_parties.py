@@ -109,7 +109,7 @@ def test_non_operator_cannot_manage_parties(app_client: TestClient, db: Database
         headers={"Authorization": f"Bearer {token}"},
     )
     assert r.status_code == 403
-    assert r.json()["error"]["code"] == "wrong_party_kind"
+    assert r.json()["error"]["code"] == "wrong_role"
 
 
 def test_bad_party_input_names_the_field(app_client: TestClient, db: Database) -> None:

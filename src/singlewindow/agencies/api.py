@@ -10,7 +10,8 @@ from singlewindow.declarations import repository
 from singlewindow.declarations import service as declarations
 from singlewindow.kit.errors import Finding, ValidationFailed
 from singlewindow.kit.http import AppSettings, DbSession
-from singlewindow.parties.auth import CurrentPrincipal, require_kind
+from singlewindow.parties.access import AgencyOrPort
+from singlewindow.parties.auth import require_kind
 from singlewindow.parties.schemas import PartyKind
 
 router = APIRouter(prefix="/api/v1/agency", tags=["agencies"])
@@ -23,7 +24,7 @@ def reasons() -> list[ReasonOut]:
 
 @router.post("/decisions", response_model=DecisionOut, summary="Post a receipt or decision")
 def post_decision(
-    session: DbSession, settings: AppSettings, principal: CurrentPrincipal, body: DecisionIn
+    session: DbSession, settings: AppSettings, principal: AgencyOrPort, body: DecisionIn
 ) -> DecisionOut:
     require_kind(principal, PartyKind.agency, PartyKind.port_operator)
     unknown = [

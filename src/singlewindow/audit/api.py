@@ -24,7 +24,7 @@ from singlewindow.audit.verify import verify
 from singlewindow.kit.errors import Finding, ValidationFailed
 from singlewindow.kit.http import DbSession
 from singlewindow.kit.pagination import decode_cursor, encode_cursor
-from singlewindow.parties.auth import OperatorPrincipal
+from singlewindow.parties.access import Auditor
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -50,7 +50,7 @@ def _check_period(since: AwareDatetime | None, until: AwareDatetime | None) -> N
 @router.get("/entries", response_model=AuditEntryPage)
 def list_entries(
     session: DbSession,
-    op: OperatorPrincipal,
+    op: Auditor,
     request: Request,
     actor: Annotated[str | None, Query(min_length=1, max_length=120)] = None,
     action: Annotated[str | None, Query(max_length=60, pattern=ACTION_PATTERN)] = None,
@@ -105,7 +105,7 @@ def list_entries(
 @router.get("/verify", response_model=VerifyOut)
 def verify_chain(
     session: DbSession,
-    op: OperatorPrincipal,
+    op: Auditor,
     request: Request,
     expect_head: Annotated[
         str | None,
@@ -150,6 +150,6 @@ def verify_chain(
 
 
 @router.get("/head", response_model=HeadOut)
-def chain_head(session: DbSession, _op: OperatorPrincipal) -> HeadOut:
+def chain_head(session: DbSession, _op: Auditor) -> HeadOut:
     """The sealed chain head, `seq:entry_hash`, to record outside the node (anchoring)."""
     return HeadOut.model_validate(current_head(session).as_dict())

@@ -29,7 +29,8 @@ from singlewindow.kit.errors import BadRequest, Finding, SingleWindowError, Unsu
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
 from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
 from singlewindow.kit.settings import Settings
-from singlewindow.parties.auth import CurrentPrincipal, DetachedPrincipal, Principal
+from singlewindow.parties.access import Declarant, DetachedDeclarant, Reader
+from singlewindow.parties.auth import Principal
 from singlewindow.signing import platform
 from singlewindow.signing.envelope import envelope_from_header
 from singlewindow.standards.xml import parse_decmessage, render_decmessage
@@ -154,7 +155,7 @@ async def submit(
     request: Request,
     db: AppDatabase,
     settings: AppSettings,
-    principal: DetachedPrincipal,
+    principal: DetachedDeclarant,
     response: Response,
     draft: Annotated[bool, Query(description="store as a draft without routing")] = False,
 ) -> Receipt:
@@ -172,7 +173,7 @@ async def submit(
 
 @router.post("/batch", response_model=BatchOut, summary="Submit up to 1,000 declarations")
 def submit_batch(
-    db: AppDatabase, settings: AppSettings, principal: CurrentPrincipal, body: BatchIn
+    db: AppDatabase, settings: AppSettings, principal: Declarant, body: BatchIn
 ) -> BatchOut:
     """Each item is validated on its own; the valid ones are stored in one transaction."""
     items: list[BatchItem] = []
@@ -231,7 +232,7 @@ def declaration_out(
 @router.get("", response_model=Page[DeclarationSummary], summary="Find declarations")
 def find(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: Reader,
     unified_no: Annotated[str | None, Query(max_length=18)] = None,
     entry_no: Annotated[str | None, Query(max_length=18)] = None,
     client_ref: Annotated[str | None, Query(max_length=64)] = None,
@@ -260,7 +261,7 @@ def find(
 
 
 @router.get("/{declaration_id}", response_model=DeclarationOut, summary="Status and timeline")
-def get_one(session: DbSession, principal: CurrentPrincipal, declaration_id: str) -> DeclarationOut:
+def get_one(session: DbSession, principal: Reader, declaration_id: str) -> DeclarationOut:
     declaration = service.visible(session, principal, declaration_id)
     if principal.is_agency:
         audit.record_principal(
@@ -282,7 +283,7 @@ def get_one(session: DbSession, principal: CurrentPrincipal, declaration_id: str
     responses={200: {"content": {"application/xml": {}}}},
     summary="Export as DecMessage XML",
 )
-def export_xml(session: DbSession, principal: CurrentPrincipal, declaration_id: str) -> Response:
+def export_xml(session: DbSession, principal: Reader, declaration_id: str) -> Response:
     declaration = service.visible(session, principal, declaration_id)
     if principal.is_agency:
         raise BadRequest(
@@ -295,7 +296,7 @@ def export_xml(session: DbSession, principal: CurrentPrincipal, declaration_id: 
 
 @router.post("/{declaration_id}/submit", response_model=Receipt, status_code=202)
 def submit_draft(
-    session: DbSession, settings: AppSettings, principal: CurrentPrincipal, declaration_id: str
+    session: DbSession, settings: AppSettings, principal: Declarant, declaration_id: str
 ) -> Receipt:
     result = service.submit_draft(
         session,
@@ -312,7 +313,7 @@ def submit_draft(
 def withdraw(
     session: DbSession,
     settings: AppSettings,
-    principal: CurrentPrincipal,
+    principal: Declarant,
     declaration_id: str,
     reason: Annotated[str, Query(max_length=255)] = "",
 ) -> DeclarationSummary:

@@ -36,7 +36,8 @@ from singlewindow.identity.users_api import router as users_router
 from singlewindow.identity.users_api import user_out
 from singlewindow.kit.errors import Forbidden, SingleWindowError
 from singlewindow.kit.http import AppSettings, DbSession
-from singlewindow.parties.auth import CurrentPrincipal, PendingPrincipal, Principal
+from singlewindow.parties.access import SelfOnly, SelfPending
+from singlewindow.parties.auth import Principal
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(users_router)
@@ -127,7 +128,7 @@ def login(request: Request, session: DbSession, settings: AppSettings, body: Log
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(
-    request: Request, session: DbSession, settings: AppSettings, principal: PendingPrincipal
+    request: Request, session: DbSession, settings: AppSettings, principal: SelfPending
 ) -> Response:
     """Ends the cookie session (needs its CSRF token) and clears the cookies."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -147,7 +148,7 @@ def logout(
 
 @auth.get("/me", response_model=MeOut)
 def me(
-    request: Request, session: DbSession, settings: AppSettings, principal: PendingPrincipal
+    request: Request, session: DbSession, settings: AppSettings, principal: SelfPending
 ) -> MeOut:
     user = None
     if principal.user_id is not None:
@@ -171,7 +172,7 @@ def change_password(
     request: Request,
     session: DbSession,
     settings: AppSettings,
-    principal: PendingPrincipal,
+    principal: SelfPending,
     body: PasswordChangeIn,
 ) -> Response:
     """Changes the caller's password (policy-checked); ends their other sessions."""
@@ -195,7 +196,7 @@ def change_password(
 
 @auth.post("/totp/enroll", response_model=TotpEnrolmentOut)
 def totp_enroll(
-    response: Response, session: DbSession, settings: AppSettings, principal: CurrentPrincipal
+    response: Response, session: DbSession, settings: AppSettings, principal: SelfOnly
 ) -> TotpEnrolmentOut:
     """A new seed (pending until confirmed); shown once."""
     enrolment = account.begin_totp_enrolment(session, settings, _own_user(session, principal))
@@ -205,7 +206,7 @@ def totp_enroll(
 
 @auth.post("/totp/confirm", response_model=UserOut)
 def totp_confirm(
-    session: DbSession, settings: AppSettings, principal: CurrentPrincipal, body: TotpCodeIn
+    session: DbSession, settings: AppSettings, principal: SelfOnly, body: TotpCodeIn
 ) -> UserOut:
     """Enables the pending seed after a valid code from it."""
     user = _own_user(session, principal)
@@ -215,7 +216,7 @@ def totp_confirm(
 
 @auth.post("/totp/disable", response_model=UserOut)
 def totp_disable(
-    session: DbSession, settings: AppSettings, principal: CurrentPrincipal, body: TotpCodeIn
+    session: DbSession, settings: AppSettings, principal: SelfOnly, body: TotpCodeIn
 ) -> UserOut:
     """Turns TOTP off (a valid code needed); refused for roles that require it."""
     user = _own_user(session, principal)

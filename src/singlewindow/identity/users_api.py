@@ -22,7 +22,8 @@ from singlewindow.identity.schemas import (
 from singlewindow.identity.totp import Enrolment
 from singlewindow.kit.http import AppSettings, DbSession
 from singlewindow.kit.pagination import decode_cursor, encode_cursor
-from singlewindow.parties.auth import CurrentPrincipal, Principal
+from singlewindow.parties.access import UserAdmin
+from singlewindow.parties.auth import Principal
 from singlewindow.parties.models import Party
 from singlewindow.parties.schemas import PartyKind
 
@@ -67,7 +68,7 @@ def issued_out(
 @router.get("", response_model=UserPage)
 def list_users(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: UserAdmin,
     org: str | None = None,
     cursor: str | None = None,
     limit: Limit = 100,
@@ -87,7 +88,7 @@ def create_user(
     response: Response,
     session: DbSession,
     settings: AppSettings,
-    principal: CurrentPrincipal,
+    principal: UserAdmin,
     body: UserIn,
 ) -> UserIssuedOut:
     """Creates a user. The temporary password and TOTP seed, if any, are shown once."""
@@ -112,7 +113,7 @@ def create_user(
 
 
 @router.get("/{user_id}", response_model=UserOut)
-def get_user(session: DbSession, principal: CurrentPrincipal, user_id: str) -> UserOut:
+def get_user(session: DbSession, principal: UserAdmin, user_id: str) -> UserOut:
     return user_out(*users.view_user(session, principal, user_id))
 
 
@@ -121,7 +122,7 @@ def update_user(
     response: Response,
     session: DbSession,
     settings: AppSettings,
-    principal: CurrentPrincipal,
+    principal: UserAdmin,
     user_id: str,
     body: UserPatch,
 ) -> UserIssuedOut:
@@ -144,7 +145,7 @@ def update_user(
 
 @router.post("/{user_id}/reset-password", response_model=UserIssuedOut)
 def reset_password(
-    response: Response, session: DbSession, principal: CurrentPrincipal, user_id: str
+    response: Response, session: DbSession, principal: UserAdmin, user_id: str
 ) -> UserIssuedOut:
     """A temporary password (shown once) that must be changed at next login."""
     user, password = users.reset_password(session, principal, user_id)
@@ -154,7 +155,7 @@ def reset_password(
 
 
 @router.post("/{user_id}/unlock", response_model=UserOut)
-def unlock(session: DbSession, principal: CurrentPrincipal, user_id: str) -> UserOut:
+def unlock(session: DbSession, principal: UserAdmin, user_id: str) -> UserOut:
     user = users.unlock(session, principal, user_id)
     _audit(session, principal, user.id, "unlock")
     return user_out(*users.get_user(session, user.id))
@@ -165,7 +166,7 @@ def totp_reset(
     response: Response,
     session: DbSession,
     settings: AppSettings,
-    principal: CurrentPrincipal,
+    principal: UserAdmin,
     user_id: str,
 ) -> UserIssuedOut:
     """Forgets the second factor; for roles that require one, a new seed is shown once."""

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
         default=None,
         description="OIDC issuer (the hub's public base URL); default http://host:port",
     )
+    oidc_audience: str | None = Field(
+        default=None,
+        description="this node's resource id in tokens; default urn:singlewindow:node:<node_code>",
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None, description="a city node: the hub's JWKS; default <issuer_url>/oauth/jwks"
+    )
+    oidc_leeway_seconds: int = Field(default=30, ge=0, le=300)
     access_token_seconds: int = Field(default=600, ge=30)
     refresh_token_seconds: int = Field(default=8 * 3600, ge=60)
     session_seconds: int = Field(default=8 * 3600, ge=60, description="portal session lifetime")

@@ -11,7 +11,7 @@ from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
 from singlewindow.mandates import service
 from singlewindow.mandates.models import Mandate
 from singlewindow.mandates.schemas import MandateIn, MandateOut, RevokeIn
-from singlewindow.parties.auth import CurrentPrincipal
+from singlewindow.parties.access import Declarant, DeclarantOperatorAuditor, DeclarantOrOperator
 
 router = APIRouter(prefix="/api/v1/mandates", tags=["mandates"])
 
@@ -26,7 +26,7 @@ def mandate_out(mandate: Mandate) -> MandateOut:
 
 
 @router.post("", response_model=MandateOut, status_code=status.HTTP_201_CREATED)
-def grant(session: DbSession, principal: CurrentPrincipal, body: MandateIn) -> MandateOut:
+def grant(session: DbSession, principal: Declarant, body: MandateIn) -> MandateOut:
     """The calling enterprise authorises a customs broker (代理报关委托)."""
     return mandate_out(service.grant(session, principal, body))
 
@@ -34,7 +34,7 @@ def grant(session: DbSession, principal: CurrentPrincipal, body: MandateIn) -> M
 @router.get("", response_model=Page[MandateOut])
 def listing(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: DeclarantOperatorAuditor,
     role: Annotated[
         Literal["grantor", "agent"] | None, Query(description="mandates I granted / received")
     ] = None,
@@ -53,13 +53,13 @@ def listing(
 
 
 @router.get("/{mandate_id}", response_model=MandateOut)
-def get(session: DbSession, principal: CurrentPrincipal, mandate_id: str) -> MandateOut:
+def get(session: DbSession, principal: DeclarantOperatorAuditor, mandate_id: str) -> MandateOut:
     return mandate_out(service.get(session, principal, mandate_id))
 
 
 @router.post("/{mandate_id}/revoke", response_model=MandateOut)
 def revoke(
-    session: DbSession, principal: CurrentPrincipal, mandate_id: str, body: RevokeIn
+    session: DbSession, principal: DeclarantOrOperator, mandate_id: str, body: RevokeIn
 ) -> MandateOut:
     """The grantor withdraws, the broker declines, or an operator ends the mandate."""
     return mandate_out(service.revoke(session, principal, mandate_id, body.reason))

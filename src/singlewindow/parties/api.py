@@ -8,7 +8,7 @@ from singlewindow import audit
 from singlewindow.audit import actions
 from singlewindow.kit.http import DbSession
 from singlewindow.parties import service
-from singlewindow.parties.auth import CurrentPrincipal, OperatorPrincipal
+from singlewindow.parties.access import ProvinceOperator, SelfOnly
 from singlewindow.parties.models import ApiKey, Party
 from singlewindow.parties.schemas import ApiKeyIn, ApiKeyOut, PartyIn, PartyOut
 
@@ -32,12 +32,12 @@ def key_out(key: ApiKey, party_code: str, token: str | None = None) -> ApiKeyOut
 
 
 @router.get("/me", response_model=PartyOut)
-def me(session: DbSession, principal: CurrentPrincipal) -> PartyOut:
+def me(session: DbSession, principal: SelfOnly) -> PartyOut:
     return party_out(service.get_party(session, principal.party_code))
 
 
 @router.post("", response_model=PartyOut, status_code=status.HTTP_201_CREATED)
-def create_party(session: DbSession, op: OperatorPrincipal, body: PartyIn) -> PartyOut:
+def create_party(session: DbSession, op: ProvinceOperator, body: PartyIn) -> PartyOut:
     party = service.create_party(session, body)
     audit.record_principal(
         session,
@@ -51,12 +51,12 @@ def create_party(session: DbSession, op: OperatorPrincipal, body: PartyIn) -> Pa
 
 
 @router.get("/{code}", response_model=PartyOut)
-def get_party(session: DbSession, _op: OperatorPrincipal, code: str) -> PartyOut:
+def get_party(session: DbSession, _op: ProvinceOperator, code: str) -> PartyOut:
     return party_out(service.get_party(session, code))
 
 
 @router.post("/{code}/keys", response_model=ApiKeyOut, status_code=status.HTTP_201_CREATED)
-def create_key(session: DbSession, op: OperatorPrincipal, code: str, body: ApiKeyIn) -> ApiKeyOut:
+def create_key(session: DbSession, op: ProvinceOperator, code: str, body: ApiKeyIn) -> ApiKeyOut:
     party = service.get_party(session, code)
     key, token = service.create_api_key(session, party, name=body.name, expires_at=body.expires_at)
     audit.record_principal(

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Body, Query, status
 from singlewindow.kit import clock
 from singlewindow.kit.errors import Forbidden, NotFound
 from singlewindow.kit.http import AppSettings, DbSession
-from singlewindow.parties.auth import CurrentPrincipal, OperatorPrincipal
+from singlewindow.parties.access import (
+    AnyReader,
+    Declarant,
+    DeclarantOperatorAuditor,
+    ProvinceOperator,
+)
 from singlewindow.signing import service
 from singlewindow.signing.platform import platform_signer
 from singlewindow.signing.schemas import (
@@ -29,9 +34,7 @@ router = APIRouter(prefix="/api/v1/signing", tags=["signing"])
     status_code=status.HTTP_201_CREATED,
     summary="Register a signing certificate (ECDSA P-256 or SM2)",
 )
-def register(
-    session: DbSession, principal: CurrentPrincipal, body: CertificateIn
-) -> CertificateOut:
+def register(session: DbSession, principal: Declarant, body: CertificateIn) -> CertificateOut:
     """An enterprise registers its own certificate; an operator may name another party.
     The certificate must be valid now, and any USCC it carries must be the party's."""
     owner = body.party_code or principal.party_code
@@ -50,7 +53,7 @@ def register(
 @router.get("/certificates", summary="Certificates: your own (operators: all)")
 def list_certificates(
     session: DbSession,
-    principal: CurrentPrincipal,
+    principal: DeclarantOperatorAuditor,
     party: Annotated[str | None, Query(max_length=40, description="operators only")] = None,
 ) -> list[CertificateOut]:
     owner = party if principal.is_operator else principal.party_code
@@ -60,7 +63,7 @@ def list_certificates(
 
 @router.get("/certificates/{fingerprint}", summary="One certificate")
 def get_certificate(
-    session: DbSession, principal: CurrentPrincipal, fingerprint: str
+    session: DbSession, principal: DeclarantOperatorAuditor, fingerprint: str
 ) -> CertificateOut:
     row = service.find_certificate(session, fingerprint)
     if row.party_code != principal.party_code and not principal.is_operator:
@@ -77,7 +80,7 @@ def get_certificate(
     status_code=status.HTTP_201_CREATED,
     summary="Revoke a certificate (operators): by fingerprint, or issuer + serial",
 )
-def revoke(session: DbSession, principal: OperatorPrincipal, body: RevocationIn) -> RevocationOut:
+def revoke(session: DbSession, principal: ProvinceOperator, body: RevocationIn) -> RevocationOut:
     result = service.revoke(
         session,
         reason=body.reason,
@@ -90,7 +93,7 @@ def revoke(session: DbSession, principal: OperatorPrincipal, body: RevocationIn)
 
 
 @router.get("/revocations", summary="The revocation list")
-def list_revocations(session: DbSession, _principal: CurrentPrincipal) -> list[RevocationOut]:
+def list_revocations(session: DbSession, _principal: AnyReader) -> list[RevocationOut]:
     return [RevocationOut.of(r) for r in service.list_revocations(session)]
 
 

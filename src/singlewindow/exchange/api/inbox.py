@@ -23,14 +23,15 @@ from singlewindow.exchange.schemas import AckIn, AckOut, InboxMessage, InboxPage
 from singlewindow.kit.errors import BadRequest
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
 from singlewindow.kit.signals import INBOX
-from singlewindow.parties.auth import CurrentPrincipal, DetachedPrincipal, Principal
+from singlewindow.parties.access import SelfOnly, SelfWaiting
+from singlewindow.parties.auth import Principal
 
 router = APIRouter()
 POLL_STEP_S = 1.0
 MAX_EVENT_ID = 2**63 - 1  # event ids are 64-bit sequence numbers
 
 
-WaitingPrincipal = DetachedPrincipal
+WaitingPrincipal = SelfWaiting
 
 
 @router.get("/inbox", response_model=InboxPage)
@@ -72,13 +73,13 @@ def _audit_reads(principal: Principal, session: Session, items: list[dict[str, A
 
 
 @router.post("/inbox/ack", response_model=AckOut)
-def ack_many(session: DbSession, principal: CurrentPrincipal, body: AckIn) -> AckOut:
+def ack_many(session: DbSession, principal: SelfOnly, body: AckIn) -> AckOut:
     """Acks several messages at once; all must be addressed to the caller (else 404, no change)."""
     return AckOut(acked=service.ack(session, principal.party_code, body.ids))
 
 
 @router.post("/inbox/{message_id}/ack", response_model=AckOut)
-def ack_one(session: DbSession, principal: CurrentPrincipal, message_id: str) -> AckOut:
+def ack_one(session: DbSession, principal: SelfOnly, message_id: str) -> AckOut:
     """Acks one message. Acking twice is fine; someone else's message is 404."""
     return AckOut(acked=service.ack(session, principal.party_code, [message_id]))
 

@@ -28,7 +28,8 @@ from singlewindow.exchange.transports import agency_subject
 from singlewindow.kit.errors import NotFound
 from singlewindow.kit.http import AppSettings, DbSession
 from singlewindow.kit.pagination import decode_cursor, encode_cursor
-from singlewindow.parties.auth import OperatorPrincipal, Principal
+from singlewindow.parties.access import ProvinceOperator
+from singlewindow.parties.auth import Principal
 from singlewindow.parties.service import find_party
 
 router = APIRouter()
@@ -44,33 +45,31 @@ def message_out(message: Message) -> MessageOut:
 
 
 @router.get("/rules", response_model=list[RuleOut])
-def list_rules(
-    session: DbSession, _op: OperatorPrincipal, kind: str | None = None
-) -> list[RuleOut]:
+def list_rules(session: DbSession, _op: ProvinceOperator, kind: str | None = None) -> list[RuleOut]:
     return [rule_out(r) for r in routing.list_rules(session, kind=kind)]
 
 
 @router.post("/rules", response_model=RuleOut, status_code=status.HTTP_201_CREATED)
-def create_rule(session: DbSession, op: OperatorPrincipal, body: RuleIn) -> RuleOut:
+def create_rule(session: DbSession, op: ProvinceOperator, body: RuleIn) -> RuleOut:
     rule = routing.create_rule(session, body.model_dump(), actor=op.party_code)
     _audit_rule(session, op, rule.id, "create")
     return rule_out(rule)
 
 
 @router.get("/rules/{rule_id}", response_model=RuleOut)
-def get_rule(session: DbSession, _op: OperatorPrincipal, rule_id: str) -> RuleOut:
+def get_rule(session: DbSession, _op: ProvinceOperator, rule_id: str) -> RuleOut:
     return rule_out(routing.get_rule(session, rule_id))
 
 
 @router.put("/rules/{rule_id}", response_model=RuleOut)
-def update_rule(session: DbSession, op: OperatorPrincipal, rule_id: str, body: RuleIn) -> RuleOut:
+def update_rule(session: DbSession, op: ProvinceOperator, rule_id: str, body: RuleIn) -> RuleOut:
     rule = routing.update_rule(session, rule_id, body.model_dump(), actor=op.party_code)
     _audit_rule(session, op, rule_id, "update")
     return rule_out(rule)
 
 
 @router.post("/rules/{rule_id}/deactivate", response_model=RuleOut)
-def deactivate_rule(session: DbSession, op: OperatorPrincipal, rule_id: str) -> RuleOut:
+def deactivate_rule(session: DbSession, op: ProvinceOperator, rule_id: str) -> RuleOut:
     rule = routing.deactivate_rule(session, rule_id, actor=op.party_code)
     _audit_rule(session, op, rule_id, "deactivate")
     return rule_out(rule)
@@ -90,7 +89,7 @@ def _audit_rule(session: Session, op: Principal, rule_id: str, change: str) -> N
 
 @router.get("/rules/{rule_id}/changes", response_model=list[RoutingRuleChangeOut])
 def rule_changes(
-    session: DbSession, _op: OperatorPrincipal, rule_id: str
+    session: DbSession, _op: ProvinceOperator, rule_id: str
 ) -> list[RoutingRuleChangeOut]:
     return [
         RoutingRuleChangeOut.model_validate(c, from_attributes=True)
@@ -106,7 +105,7 @@ def channel_out(recipient: str, kind: str, url: str | None, secret: str | None) 
 
 
 @router.get("/channels/{recipient}", response_model=ChannelOut)
-def get_channel(session: DbSession, _op: OperatorPrincipal, recipient: str) -> ChannelOut:
+def get_channel(session: DbSession, _op: ProvinceOperator, recipient: str) -> ChannelOut:
     if find_party(session, recipient) is None:
         raise NotFound(f"No party {recipient}", f"不存在主体 {recipient}", code="unknown_recipient")
     c = channel_for(session, recipient)
@@ -116,7 +115,7 @@ def get_channel(session: DbSession, _op: OperatorPrincipal, recipient: str) -> C
 @router.put("/channels/{recipient}", response_model=ChannelOut)
 def put_channel(
     session: DbSession,
-    op: OperatorPrincipal,
+    op: ProvinceOperator,
     settings: AppSettings,
     recipient: str,
     body: ChannelIn,
@@ -144,7 +143,7 @@ def put_channel(
 @router.get("/messages", response_model=MessagePage)
 def messages(
     session: DbSession,
-    _op: OperatorPrincipal,
+    _op: ProvinceOperator,
     recipient: str | None = None,
     sender: str | None = None,
     kind: str | None = None,
@@ -173,20 +172,20 @@ def messages(
 
 
 @router.get("/backlog", response_model=list[BacklogRow])
-def backlog(session: DbSession, _op: OperatorPrincipal) -> list[BacklogRow]:
+def backlog(session: DbSession, _op: ProvinceOperator) -> list[BacklogRow]:
     return [BacklogRow(**row) for row in monitor.backlog(session)]
 
 
 @router.get("/dead-letters", response_model=MessagePage)
 def dead_letters(
-    session: DbSession, _op: OperatorPrincipal, recipient: str | None = None, limit: Limit = 100
+    session: DbSession, _op: ProvinceOperator, recipient: str | None = None, limit: Limit = 100
 ) -> MessagePage:
     rows = monitor.find_messages(session, recipient=recipient, state="dead", limit=limit)
     return MessagePage(items=[message_out(m) for m in rows])
 
 
 @router.post("/dead-letters/{message_id}/redrive", response_model=RedriveOut)
-def redrive(session: DbSession, op: OperatorPrincipal, message_id: str) -> RedriveOut:
+def redrive(session: DbSession, op: ProvinceOperator, message_id: str) -> RedriveOut:
     redriven = monitor.redrive(session, message_id=message_id)
     audit.record_principal(
         session,
@@ -200,6 +199,6 @@ def redrive(session: DbSession, op: OperatorPrincipal, message_id: str) -> Redri
 
 
 @router.get("/log/verify")
-def verify(session: DbSession, _op: OperatorPrincipal) -> dict[str, Any]:
+def verify(session: DbSession, _op: ProvinceOperator) -> dict[str, Any]:
     """Walks the hash-chained message log and reports every break."""
     return verify_log(session).as_dict()

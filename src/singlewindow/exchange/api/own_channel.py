@@ -12,13 +12,13 @@ from singlewindow.exchange.api.operator import channel_out
 from singlewindow.exchange.channels.config import channel_for, set_channel
 from singlewindow.exchange.schemas import ChannelIn, ChannelOut
 from singlewindow.kit.http import AppSettings, DbSession
-from singlewindow.parties.auth import CurrentPrincipal
+from singlewindow.parties.access import SelfOnly
 
 router = APIRouter()
 
 
 @router.get("/channels/me", response_model=ChannelOut)
-def get_own_channel(session: DbSession, principal: CurrentPrincipal) -> ChannelOut:
+def get_own_channel(session: DbSession, principal: SelfOnly) -> ChannelOut:
     """How messages reach the caller: ``pull`` (the inbox, the default), ``webhook`` or ``nats``."""
     c = channel_for(session, principal.party_code)
     return channel_out(principal.party_code, c.kind, c.url, c.secret)
@@ -26,7 +26,7 @@ def get_own_channel(session: DbSession, principal: CurrentPrincipal) -> ChannelO
 
 @router.put("/channels/me", response_model=ChannelOut)
 def put_own_channel(
-    session: DbSession, principal: CurrentPrincipal, settings: AppSettings, body: ChannelIn
+    session: DbSession, principal: SelfOnly, settings: AppSettings, body: ChannelIn
 ) -> ChannelOut:
     """Sets the caller's channel, e.g. a signed webhook (``X-SW-Signature``, HMAC-SHA256)."""
     row = set_channel(

@@ -1,0 +1,198 @@
+"""Every route of the application, enumerated: who may call it, and who may not.
+
+Each protected route declares its roles and tenant scope with ``parties.access.Allow``; they
+appear in the OpenAPI document as the route's security scopes. For every route this test
+checks that an unauthenticated caller gets 401, a caller with none of the roles 403, and a
+caller from another organisation neither reaches nor sees the first organisation's data.
+A new route without a declaration fails here unless it is listed in PUBLIC with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from singlewindow.identity import users
+from tests.api.conftest import ApiNode, assert_error_shape
+
+# Routes anyone may call, and why.
+PUBLIC: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/health"): "liveness probe",
+    ("GET", "/api/v1/standards/code-tables"): "published standards",
+    ("GET", "/api/v1/standards/code-tables/{name}"): "published standards",
+    ("GET", "/api/v1/standards/document-types"): "published standards",
+    ("GET", "/api/v1/standards/document-types/{doc_type}"): "published standards",
+    ("GET", "/api/v1/standards/document-types/{doc_type}/schema"): "published standards",
+    ("GET", "/api/v1/standards/document-types/{doc_type}/dictionary"): "published standards",
+    ("GET", "/api/v1/agency/reasons"): "published reason codes",
+    ("POST", "/api/v1/auth/login"): "the login itself",
+    ("GET", "/.well-known/openid-configuration"): "OIDC discovery",
+    ("GET", "/oauth/jwks"): "OIDC public keys",
+    ("GET", "/oauth/authorize"): "OIDC: needs the hub session, answers per RFC 6749",
+    ("POST", "/oauth/token"): "OIDC: client authentication per RFC 6749",
+    ("POST", "/oauth/revoke"): "OIDC: client authentication per RFC 7009",
+    ("GET", "/oauth/userinfo"): "OIDC: bearer access token, checked by the endpoint",
+    ("POST", "/oauth/userinfo"): "OIDC: bearer access token, checked by the endpoint",
+    ("GET", "/api/v1/signing/platform-certificate"): "the platform's public certificate",
+    ("POST", "/api/v1/signing/verify-receipt"): "anyone may check a receipt",
+}
+# Framework routes (the API's own description).
+FRAMEWORK = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+PASSWORD = "correct horse battery staple 42"
+
+
+def _routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """Every (method, path) the application serves, including routes hidden from OpenAPI."""
+
+    def walk(routes: list[Any], prefix: str) -> Iterator[tuple[str, APIRoute]]:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                yield prefix + route.path, route
+            inner = getattr(route, "original_router", None)
+            if inner is not None:
+                yield from walk(inner.routes, prefix + route.include_context.prefix)
+
+    for path, route in walk(app.routes, ""):
+        for method in sorted(route.methods - {"HEAD"}):
+            yield method, path
+
+
+def _declarations(app: FastAPI) -> dict[tuple[str, str], list[str] | None]:
+    """(method, path) → the declared scopes (roles + tenant), None for undeclared routes."""
+    out: dict[tuple[str, str], list[str] | None] = {}
+    for path, item in app.openapi()["paths"].items():
+        for method, operation in item.items():
+            scopes = None
+            for requirement in operation.get("security", []):
+                scopes = requirement.get("HTTPBearer", scopes)
+            out[(method.upper(), path)] = scopes
+    return out
+
+
+@pytest.fixture(scope="module")
+def analyst_session(api_node: ApiNode) -> TestClient:
+    """A platform analyst signed in with a session cookie: a role no route below grants."""
+    with api_node.db.unit_of_work() as session:
+        users.create_user(
+            session,
+            api_node.settings,
+            None,
+            org_code=api_node.settings.node_code,
+            username="access-analyst",
+            roles=["analyst"],
+            password=PASSWORD,
+            must_change_password=False,
+        )
+    client = TestClient(api_node.app, base_url="https://testserver")
+    r = client.post("/api/v1/auth/login", json={"username": "access-analyst", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    return client
+
+
+def _url(api_node: ApiNode, path: str) -> str:
+    return re.sub(r"{(\w+)}", lambda m: api_node.known.get(m.group(1), "unknown-id"), path)
+
+
+def _call(client: TestClient, method: str, url: str, headers: dict[str, str]) -> Any:
+    params = {"wait": 0, "timeout": 1} if url.endswith(("/inbox", "/events")) else None
+    if method in ("POST", "PUT", "PATCH"):
+        return client.request(method, url, json={}, headers=headers, params=params)
+    return client.request(method, url, headers=headers, params=params)
+
+
+# Who holds which roles (API keys act with their party kind's default role).
+CALLERS = {
+    "trader": {"declarant_clerk"},
+    "CUS5300": {"agency_officer"},
+    "PORT-YICT": {"port_clerk"},
+    "operator": {"province_operator"},
+    "analyst": {"analyst"},
+}
+
+
+def test_every_route_is_declared(api_node: ApiNode) -> None:
+    declared = _declarations(api_node.app)
+    served = set(_routes(api_node.app))
+    missing = []
+    for method, path in sorted(served):
+        if path in FRAMEWORK or (method, path) in PUBLIC:
+            continue
+        scopes = declared.get((method, path))
+        if not scopes:
+            missing.append(f"{method} {path}")
+            continue
+        tenants = [s for s in scopes if s.startswith("tenant:")]
+        assert len(tenants) == 1, f"{method} {path} must name one tenant scope: {scopes}"
+        assert [s for s in scopes if not s.startswith("tenant:")], f"{method} {path}: no roles"
+    assert not missing, f"routes without Allow(...) or a PUBLIC entry: {missing}"
+    stale = [key for key in PUBLIC if key not in served]
+    assert not stale, f"PUBLIC lists routes that no longer exist: {stale}"
+
+
+def _secured(api_node: ApiNode) -> list[tuple[str, str, list[str]]]:
+    declared = _declarations(api_node.app)
+    return sorted((m, p, s) for (m, p), s in declared.items() if s)
+
+
+def test_unauthenticated_callers_get_401(api_node: ApiNode) -> None:
+    client = TestClient(api_node.app)
+    for method, path, _scopes in _secured(api_node):
+        r = _call(client, method, _url(api_node, path), {})
+        assert r.status_code == 401, f"{method} {path}: {r.status_code} {r.text[:200]}"
+        assert_error_shape(r.json())
+
+
+def test_callers_without_the_role_get_403(api_node: ApiNode, analyst_session: TestClient) -> None:
+    client = TestClient(api_node.app)
+    checked = 0
+    for method, path, scopes in _secured(api_node):
+        roles = {s for s in scopes if not s.startswith("tenant:")}
+        if roles == {"authenticated"}:
+            continue  # any signed-in caller, acting on their own account only
+        for who, held in CALLERS.items():
+            if held & roles:
+                continue
+            if who == "analyst":
+                r = _call(analyst_session, method, _url(api_node, path), {})
+            else:
+                r = _call(client, method, _url(api_node, path), api_node.auth(who))
+            assert r.status_code == 403, f"{method} {path} as {who}: {r.status_code} {r.text[:200]}"
+            assert r.json()["error"]["code"] == "wrong_role", f"{method} {path} as {who}"
+            checked += 1
+    assert checked > 50
+
+
+# Ids that belong to the first trader's organisation (conftest creates them).
+OWNED = ("declaration_id", "mandate_id", "fingerprint")
+
+
+def test_another_organisation_sees_no_data(api_node: ApiNode) -> None:
+    client = TestClient(api_node.app)
+    other = api_node.auth("other_trader")
+    owned_values = [api_node.known[name] for name in OWNED]
+    checked = 0
+    for method, path, scopes in _secured(api_node):
+        if "declarant_clerk" not in scopes:
+            continue
+        names = re.findall(r"{(\w+)}", path)
+        if any(n in OWNED for n in names):
+            r = _call(client, method, _url(api_node, path), other)
+            assert r.status_code in (403, 404, 422), f"{method} {path}: {r.status_code}"
+            if method == "GET" or r.status_code != 422:
+                assert r.status_code in (403, 404), f"{method} {path}: {r.status_code}"
+            checked += 1
+        elif method == "GET" and not names:
+            r = _call(client, method, _url(api_node, path), other)
+            assert r.status_code == 200, f"{method} {path}: {r.status_code} {r.text[:200]}"
+            for value in owned_values:
+                assert value not in r.text, f"{method} {path} shows another organisation's {value}"
+            checked += 1
+    assert checked >= 8
