@@ -29,6 +29,8 @@ ROUTING_RULE_CHANGED: Final = "exchange.rule_changed"
 CHANNEL_CHANGED: Final = "exchange.channel_changed"
 DEAD_LETTER_REDRIVEN: Final = "exchange.redriven"
 CODE_TABLE_LOADED: Final = "standards.code_table_loaded"
+CERTIFICATE_CHANGED: Final = "signing.certificate_changed"  # registered, revoked
+MANDATE_CHANGED: Final = "mandate.changed"  # granted, revoked
 
 # The audit log's own use.
 AUDIT_READ: Final = "audit.read"
@@ -40,6 +42,8 @@ AUDIT_PURGE: Final = "audit.purge"
 DECLARATION: Final = "declaration"
 PARTY: Final = "party"
 API_KEY: Final = "api_key"
+CERTIFICATE: Final = "certificate"
+MANDATE: Final = "mandate"
 USER: Final = "user"
 SESSION: Final = "session"
 ROUTING_RULE: Final = "routing_rule"

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
 
+from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.kit.http import DbSession
 from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
 from singlewindow.mandates import service
 from singlewindow.mandates.models import Mandate
 from singlewindow.mandates.schemas import MandateIn, MandateOut, RevokeIn
 from singlewindow.parties.access import Declarant, DeclarantOperatorAuditor, DeclarantOrOperator
+from singlewindow.parties.auth import Principal
 
 router = APIRouter(prefix="/api/v1/mandates", tags=["mandates"])
 
@@ -28,7 +32,9 @@ def mandate_out(mandate: Mandate) -> MandateOut:
 @router.post("", response_model=MandateOut, status_code=status.HTTP_201_CREATED)
 def grant(session: DbSession, principal: Declarant, body: MandateIn) -> MandateOut:
     """The calling enterprise authorises a customs broker (代理报关委托)."""
-    return mandate_out(service.grant(session, principal, body))
+    mandate = service.grant(session, principal, body)
+    _audit(session, principal, mandate, "grant")
+    return mandate_out(mandate)
 
 
 @router.get("", response_model=Page[MandateOut])
@@ -62,4 +68,23 @@ def revoke(
     session: DbSession, principal: DeclarantOrOperator, mandate_id: str, body: RevokeIn
 ) -> MandateOut:
     """The grantor withdraws, the broker declines, or an operator ends the mandate."""
-    return mandate_out(service.revoke(session, principal, mandate_id, body.reason))
+    mandate = service.revoke(session, principal, mandate_id, body.reason)
+    _audit(session, principal, mandate, "revoke")
+    return mandate_out(mandate)
+
+
+def _audit(session: Session, principal: Principal, mandate: Mandate, change: str) -> None:
+    audit.record_principal(
+        session,
+        principal,
+        action=actions.MANDATE_CHANGED,
+        target_type=actions.MANDATE,
+        target_id=mandate.id,
+        detail={
+            "change": change,
+            "grantor": mandate.grantor_uscc,
+            "agent": mandate.agent_uscc,
+            "doc_types": list(mandate.doc_types),
+            "customs_districts": list(mandate.customs_districts),
+        },
+    )

@@ -6,13 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, status
 
+from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.kit import clock
 from singlewindow.kit.errors import Forbidden, NotFound
 from singlewindow.kit.http import AppSettings, DbSession
 from singlewindow.parties.access import (
     AnyReader,
-    Declarant,
     DeclarantOperatorAuditor,
+    DeclarantOrOperator,
     ProvinceOperator,
 )
 from singlewindow.signing import service
@@ -34,7 +36,9 @@ router = APIRouter(prefix="/api/v1/signing", tags=["signing"])
     status_code=status.HTTP_201_CREATED,
     summary="Register a signing certificate (ECDSA P-256 or SM2)",
 )
-def register(session: DbSession, principal: Declarant, body: CertificateIn) -> CertificateOut:
+def register(
+    session: DbSession, principal: DeclarantOrOperator, body: CertificateIn
+) -> CertificateOut:
     """An enterprise registers its own certificate; an operator may name another party.
     The certificate must be valid now, and any USCC it carries must be the party's."""
     owner = body.party_code or principal.party_code
@@ -46,6 +50,14 @@ def register(session: DbSession, principal: Declarant, body: CertificateIn) -> C
         )
     row = service.register_certificate(
         session, party_code=owner, pem=body.pem, registered_by=principal.party_code
+    )
+    audit.record_principal(
+        session,
+        principal,
+        action=actions.CERTIFICATE_CHANGED,
+        target_type=actions.CERTIFICATE,
+        target_id=row.fingerprint,
+        detail={"change": "register", "owner": owner},
     )
     return CertificateOut.of(row, clock.now())
 
@@ -88,6 +100,14 @@ def revoke(session: DbSession, principal: ProvinceOperator, body: RevocationIn) 
         fingerprint=body.fingerprint,
         issuer=body.issuer,
         serial=body.serial,
+    )
+    audit.record_principal(
+        session,
+        principal,
+        action=actions.CERTIFICATE_CHANGED,
+        target_type=actions.CERTIFICATE,
+        target_id=body.fingerprint or f"{body.issuer}#{body.serial}",
+        detail={"change": "revoke", "reason": body.reason},
     )
     return RevocationOut.of(result.entry, [c.fingerprint for c in result.certificates])
 
