@@ -196,3 +196,35 @@ def test_another_organisation_sees_no_data(api_node: ApiNode) -> None:
                 assert value not in r.text, f"{method} {path} shows another organisation's {value}"
             checked += 1
     assert checked >= 8
+
+
+def test_key_scopes_are_the_api_areas(api_node: ApiNode) -> None:
+    """Every protected area (/api/v1/<area>/...) can be named as an API-key scope, and only
+    those (sign-in routes act on the caller's own account and take no key scope)."""
+    from singlewindow.parties.schemas import KEY_SCOPES
+
+    areas: set[str] = set()
+    for path, item in api_node.app.openapi()["paths"].items():
+        if any(operation.get("security") for operation in item.values()):
+            areas.add(path.removeprefix("/api/v1/").split("/", 1)[0])
+    assert areas - {"auth"} == set(KEY_SCOPES)
+
+
+def test_a_scoped_api_key_stays_in_its_area(api_node: ApiNode) -> None:
+    client = TestClient(api_node.app)
+    op = api_node.auth("operator")
+    code = api_node.known["code"]
+    r = client.post(f"/api/v1/parties/{code}/keys", json={"scopes": ["exchange"]}, headers=op)
+    assert r.status_code == 201, r.text
+    assert r.json()["scopes"] == ["exchange"]
+    scoped = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert (
+        client.get("/api/v1/exchange/inbox", params={"wait": 0}, headers=scoped).status_code == 200
+    )
+    refused = client.get("/api/v1/declarations", headers=scoped)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "key_scope"
+    assert refused.json()["error"]["message_zh"]
+    bad = client.post(f"/api/v1/parties/{code}/keys", json={"scopes": ["everything"]}, headers=op)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["findings"][0]["path"].startswith("/scopes")

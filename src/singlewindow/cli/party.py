@@ -10,7 +10,7 @@ import typer
 from singlewindow.cli.common import console, database, print_json
 from singlewindow.kit.errors import SingleWindowError
 from singlewindow.parties import service
-from singlewindow.parties.schemas import AgencyType, PartyIn, PartyKind
+from singlewindow.parties.schemas import KEY_SCOPES, AgencyType, PartyIn, PartyKind
 
 party_app = typer.Typer(no_args_is_help=True)
 key_app = typer.Typer(no_args_is_help=True)
@@ -70,11 +70,15 @@ def create(
             console.print(f"API key (shown once / 仅显示一次): [bold]{out['token']}[/bold]")
 
 
+_SCOPE_HELP = "limit the key to an API area (repeatable): " + ", ".join(KEY_SCOPES)
+
+
 @key_app.command("create")
 def create_key(
     party: str = typer.Option(..., help="party code"),
     name: str = typer.Option("", help="what the key is for"),
     expires: datetime = typer.Option(None, help="expiry (ISO 8601, UTC)"),
+    scope: list[str] = typer.Option([], "--scope", help=_SCOPE_HELP),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Create an API key for a party; the token is printed once."""
@@ -88,6 +92,7 @@ def create_key(
                 owner,
                 name=name,
                 expires_at=expires.replace(tzinfo=expires.tzinfo or UTC) if expires else None,
+                scopes=_scopes(scope),
             )
             out = {"id": key.id, "party": owner.code, "prefix": key.prefix, "token": token}
     except SingleWindowError as exc:
@@ -108,3 +113,14 @@ def revoke_key(prefix: str = typer.Argument(..., help="the key's prefix")) -> No
     except SingleWindowError as exc:
         _fail(exc)
     console.print(f"[green]revoked {prefix}[/green]")
+
+
+def _scopes(values: list[str]) -> list[str]:
+    unknown = sorted(set(values) - set(KEY_SCOPES))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown scope(s) {', '.join(unknown)}; use {', '.join(KEY_SCOPES)} "
+            f"/ 未知的范围，可用：{', '.join(KEY_SCOPES)}",
+            param_hint="--scope",
+        )
+    return values

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import SecurityScopes
 
 from singlewindow.identity.roles import Role
@@ -44,7 +44,15 @@ PROVINCE = (Role.province_operator,)
 READERS = (*DECLARANTS, *AGENCIES, *PORT, *OPERATORS, Role.auditor)
 
 
-def _check(security_scopes: SecurityScopes, principal: Principal) -> Principal:
+def _check(security_scopes: SecurityScopes, principal: Principal, request: Request) -> Principal:
+    if principal.via == "api_key" and principal.scopes:
+        area = request.url.path.removeprefix("/api/v1/").split("/", 1)[0]
+        if area not in principal.scopes:
+            raise Forbidden(
+                f"This API key is limited to: {', '.join(sorted(principal.scopes))}",
+                f"此 API 密钥仅限用于：{', '.join(sorted(principal.scopes))}",
+                code="key_scope",
+            )
     wanted = {s for s in security_scopes.scopes if not s.startswith("tenant:")} - {ANY}
     if wanted and not principal.roles & wanted:
         allowed = ", ".join(sorted(wanted))
@@ -58,9 +66,9 @@ def _check(security_scopes: SecurityScopes, principal: Principal) -> Principal:
 
 def _variant(source: Callable[..., Principal]) -> Callable[..., Principal]:
     def authorize(
-        security_scopes: SecurityScopes, principal: Principal = Depends(source)
+        request: Request, security_scopes: SecurityScopes, principal: Principal = Depends(source)
     ) -> Principal:
-        return _check(security_scopes, principal)
+        return _check(security_scopes, principal, request)
 
     return authorize
 

@@ -27,6 +27,7 @@ def key_out(key: ApiKey, party_code: str, token: str | None = None) -> ApiKeyOut
         name=key.name,
         created_at=key.created_at,
         expires_at=key.expires_at,
+        scopes=list(key.scopes or []),
         token=token,
     )
 
@@ -58,7 +59,9 @@ def get_party(session: DbSession, _op: ProvinceOperator, code: str) -> PartyOut:
 @router.post("/{code}/keys", response_model=ApiKeyOut, status_code=status.HTTP_201_CREATED)
 def create_key(session: DbSession, op: ProvinceOperator, code: str, body: ApiKeyIn) -> ApiKeyOut:
     party = service.get_party(session, code)
-    key, token = service.create_api_key(session, party, name=body.name, expires_at=body.expires_at)
+    key, token = service.create_api_key(
+        session, party, name=body.name, expires_at=body.expires_at, scopes=body.scopes
+    )
     audit.record_principal(
         session,
         op,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
@@ -63,11 +63,34 @@ class PartyOut(BaseModel):
     created_at: datetime
 
 
+# API areas an API key may be limited to: the first path segment after /api/v1/ (a test
+# keeps the list in step with the routes). A key without scopes acts in every area its
+# party's role allows.
+KEY_SCOPES = (
+    "agency",
+    "audit",
+    "declarations",
+    "exchange",
+    "mandates",
+    "parties",
+    "signing",
+    "users",
+)
+KeyScope = Literal[
+    "agency", "audit", "declarations", "exchange", "mandates", "parties", "signing", "users"
+]
+
+
 class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(default="", max_length=100)
     expires_at: AwareDatetime | None = None
+    scopes: list[KeyScope] = Field(
+        default_factory=list,
+        max_length=len(KEY_SCOPES),
+        description="API areas the key may use (empty: all its party's roles allow)",
+    )
 
     @field_validator("expires_at")
     @classmethod
@@ -87,4 +110,5 @@ class ApiKeyOut(BaseModel):
     name: str
     created_at: datetime
     expires_at: datetime | None
+    scopes: list[str] = Field(default_factory=list)
     token: str | None = Field(default=None, description="shown once, at creation")

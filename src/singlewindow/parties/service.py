@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -104,7 +105,12 @@ def parties_of_kind(session: Session, kind: PartyKind) -> list[Party]:
 
 
 def create_api_key(
-    session: Session, party: Party, *, name: str = "", expires_at: datetime | None = None
+    session: Session,
+    party: Party,
+    *,
+    name: str = "",
+    expires_at: datetime | None = None,
+    scopes: Sequence[str] = (),
 ) -> tuple[ApiKey, str]:
     """Creates a key and returns it with the one-time token ``sw_<prefix>_<secret>``."""
     prefix = secrets.token_hex(6)
@@ -115,6 +121,7 @@ def create_api_key(
         secret_sha256=hash_secret(secret),
         name=name,
         expires_at=expires_at,
+        scopes=sorted(set(scopes)),
     )
     session.add(key)
     session.flush()
