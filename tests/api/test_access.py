@@ -223,7 +223,7 @@ def test_a_scoped_api_key_stays_in_its_area(api_node: ApiNode) -> None:
     )
     refused = client.get("/api/v1/declarations", headers=scoped)
     assert refused.status_code == 403
-    assert refused.json()["error"]["code"] == "key_scope"
+    assert refused.json()["error"]["code"] == "scope_not_granted"
     assert refused.json()["error"]["message_zh"]
     bad = client.post(f"/api/v1/parties/{code}/keys", json={"scopes": ["everything"]}, headers=op)
     assert bad.status_code == 422

@@ -368,3 +368,26 @@ def test_revocation(hub: Hub) -> None:
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "token_revoked"
     assert response.json()["error"]["message_zh"]
+
+
+def test_access_tokens_reach_only_their_api_areas(hub: Hub) -> None:
+    secret = register(
+        hub.db,
+        hub.settings,
+        "area-system",
+        grants=(GrantType.client_credentials,),
+        scopes=("declarations",),
+        audiences=(HUB_AUDIENCE,),
+        redirect_uris=(),
+        party=hub.org,
+    )
+    response = token_request(
+        hub.client, {"grant_type": "client_credentials"}, secret, "area-system"
+    )
+    assert response.status_code == 200, response.text
+    bearer = {"Authorization": f"Bearer {response.json()['access_token']}"}
+    assert hub.client.get("/api/v1/declarations", headers=bearer).status_code == 200
+    refused = hub.client.get("/api/v1/mandates", headers=bearer)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "scope_not_granted"
+    assert refused.json()["error"]["message_zh"]

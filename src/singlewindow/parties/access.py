@@ -44,15 +44,31 @@ PROVINCE = (Role.province_operator,)
 READERS = (*DECLARANTS, *AGENCIES, *PORT, *OPERATORS, Role.auditor)
 
 
+OIDC_SCOPES = frozenset({"openid", "profile", "offline_access"})
+
+
+def _check_area(principal: Principal, path: str) -> None:
+    """API scopes limit a credential to API areas (``/api/v1/<area>/``): an API key with
+    scopes, and every access token (a token reaches only the areas it was granted; the
+    caller's own account under ``auth`` needs none). A key without scopes is unlimited."""
+    if principal.via not in ("api_key", "token"):
+        return
+    granted = principal.scopes - OIDC_SCOPES
+    if principal.via == "api_key" and not granted:
+        return
+    area = path.removeprefix("/api/v1/").split("/", 1)[0]
+    if area == "auth" or area in granted:
+        return
+    listed = ", ".join(sorted(granted)) or "-"
+    raise Forbidden(
+        f"This credential is limited to the API areas: {listed} (not {area})",
+        f"此凭证仅限用于以下接口范围：{listed}（不含 {area}）",
+        code="scope_not_granted",
+    )
+
+
 def _check(security_scopes: SecurityScopes, principal: Principal, request: Request) -> Principal:
-    if principal.via == "api_key" and principal.scopes:
-        area = request.url.path.removeprefix("/api/v1/").split("/", 1)[0]
-        if area not in principal.scopes:
-            raise Forbidden(
-                f"This API key is limited to: {', '.join(sorted(principal.scopes))}",
-                f"此 API 密钥仅限用于：{', '.join(sorted(principal.scopes))}",
-                code="key_scope",
-            )
+    _check_area(principal, request.url.path)
     wanted = {s for s in security_scopes.scopes if not s.startswith("tenant:")} - {ANY}
     if wanted and not principal.roles & wanted:
         allowed = ", ".join(sorted(wanted))
