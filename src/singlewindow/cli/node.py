@@ -40,6 +40,7 @@ def run(
         updates["run_workers"] = False
     s = s.model_copy(update=updates)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulator's every poll
     s.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(s.effective_database_url)
     db = database(s)
@@ -85,6 +86,7 @@ def simulate(
 
     s = settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulator's every poll
     db = database(s)
     agencies = provision_simulated_agencies_tx(db)
     db.dispose()
