@@ -63,7 +63,14 @@ class RssSampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             with contextlib.suppress(psutil.Error):
-                self.peak = max(self.peak, self.process.memory_info().rss)
+                # The node and its children (API processes, exchange worker), not the
+                # simulated agencies (a separate process the harness starts).
+                tree = [self.process, *self.process.children(recursive=True)]
+                total = 0
+                for proc in tree:
+                    with contextlib.suppress(psutil.Error):
+                        total += proc.memory_info().rss
+                self.peak = max(self.peak, total)
             self._stop.wait(0.1)
 
     def __enter__(self) -> RssSampler:
@@ -200,8 +207,11 @@ def run_ingest(
     batch: int = 0,
     rate: float = 0.0,
     timeout: float = 600,
+    processes: int = 1,
 ) -> IngestResult:
     mode = f"batch{batch}" if batch > 1 else (f"rate{rate:g}" if rate > 0 else "single")
+    if processes > 1:
+        mode += f"-p{processes}"
     result = IngestResult(backend=backend, mode=mode, count=count, concurrency=concurrency)
     wall = time.monotonic()
     with backend_env(backend) as env:
@@ -212,7 +222,7 @@ def run_ingest(
             "SW_SIM_SEED": "1",
             "SW_SIM_MODE": "ack",
         }
-        node = NodeProcess(env=env, separate_simulator=True)
+        node = NodeProcess(env=env, separate_simulator=True, processes=processes)
         node.prepare()
         docs = [demo_document(node.traders[0], i, lines=5) for i in range(count)]
         db = Database(node.settings().effective_database_url)

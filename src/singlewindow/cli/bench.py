@@ -18,6 +18,9 @@ def ingest(
     rate: float = typer.Option(
         0.0, min=0.0, help="open-loop arrivals per second (0: closed loop, as fast as possible)"
     ),
+    processes: int = typer.Option(
+        1, "--processes", min=1, max=16, help="API processes of the node (run --processes)"
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Submit → every routed recipient has it, with the raw engine measured alongside."""
@@ -29,7 +32,9 @@ def ingest(
         console.print("[red]--backend must be embedded or postgres-nats / 后端取值无效[/red]")
         raise typer.Exit(2)
     with console.status(f"bench ingest {backend} ×{count}…"):
-        result = run_ingest(backend, count, concurrency=concurrency, batch=batch, rate=rate)
+        result = run_ingest(
+            backend, count, concurrency=concurrency, batch=batch, rate=rate, processes=processes
+        )
     if as_json:
         print_json(asdict(result))
     else:

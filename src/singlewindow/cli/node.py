@@ -10,6 +10,7 @@ import uvicorn
 from sqlalchemy import func, select
 
 from singlewindow.cli.common import console, database, settings
+from singlewindow.kit.settings import Settings
 from singlewindow.migrate import upgrade
 from singlewindow.node import bootstrap
 
@@ -25,6 +26,14 @@ def run(
     ),
     demo_data: bool = typer.Option(
         True, help="create demo traders (with keys) and, on a fresh node, demo declarations"
+    ),
+    processes: int = typer.Option(
+        1,
+        "--processes",
+        min=1,
+        max=64,
+        help="API processes; above 1 the exchange workers and simulated agencies run in "
+        "their own processes too",
     ),
 ) -> None:
     """Start the API, the exchange workers and (unless --no-sim) the simulated agencies."""
@@ -63,11 +72,57 @@ def run(
                     args=(f"http://{s.host}:{s.port}", traders[0], DEMO_DECLARATIONS),
                     daemon=True,
                 ).start()
+    console.print(f"[green]Single Window node {s.node_code} on http://{s.host}:{s.port}[/green]")
+    if processes > 1:
+        db.dispose()
+        _run_processes(s, processes)
+        return
     from singlewindow.app import create_app
 
     app = create_app(s, db)
-    console.print(f"[green]Single Window node {s.node_code} on http://{s.host}:{s.port}[/green]")
     uvicorn.run(app, host=s.host, port=s.port, log_level="info", access_log=False)
+
+
+def _run_processes(s: Settings, processes: int) -> None:
+    """``processes`` API workers (uvicorn) plus one exchange-worker process and, unless
+    disabled, one simulated-agencies process; the children stop when the API stops."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "SW_HOST": s.host,
+        "SW_PORT": str(s.port),
+        "SW_DATA_DIR": str(s.data_dir.resolve()),
+    }
+    children = []
+    if s.run_workers:
+        children.append(subprocess.Popen([sys.executable, "-m", "singlewindow", "worker"], env=env))
+    if s.run_simulator:
+        url = f"http://{s.host}:{s.port}"
+        command = [sys.executable, "-m", "singlewindow", "simulate", "--url", url]
+        children.append(subprocess.Popen(command, env=env))  # noqa: S603 - our own CLI
+    # The API processes build their app from the environment, without background work.
+    os.environ.update(env | {"SW_RUN_WORKERS": "false", "SW_RUN_SIMULATOR": "false"})
+    try:
+        uvicorn.run(
+            "singlewindow.app:create_app",
+            factory=True,
+            host=s.host,
+            port=s.port,
+            workers=processes,
+            log_level="info",
+            access_log=False,
+        )
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(20)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def simulate(

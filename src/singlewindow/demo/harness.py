@@ -38,6 +38,7 @@ class NodeProcess:
     traders: list[DemoTrader] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
     separate_simulator: bool = False  # run the simulated agencies in their own process
+    processes: int = 1  # API processes (``run --processes``)
     simulator: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     _own_dir: bool = False
@@ -78,6 +79,7 @@ class NodeProcess:
                     sys.executable, "-m", "singlewindow", "run",
                     "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-data",
                     *(["--no-sim"] if self.separate_simulator else []),
+                    *(["--processes", str(self.processes)] if self.processes > 1 else []),
                 ],
                 env=env,
                 stdout=log,

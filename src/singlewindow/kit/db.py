@@ -7,11 +7,17 @@ request dependency, a worker loop iteration, a CLI command) owns the transaction
 
 from __future__ import annotations
 
+try:  # POSIX: writers of every process queue on one file lock
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the thread mutex only
+    fcntl = None  # type: ignore[assignment]
+
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from pathlib import Path
+from typing import IO, Any, cast
 
 from sqlalchemy import JSON, DateTime, MetaData, String, Table, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
@@ -87,29 +93,46 @@ _READ_PREFIXES = ("SELECT", "PRAGMA")
 
 
 def _install_write_mutex(engine: Engine) -> None:
-    """Queues this process's SQLite writers on a mutex instead of SQLite's busy handler.
+    """Queues SQLite writers — of this process and of every other — instead of letting them
+    meet SQLite's busy handler.
 
-    SQLite has one writer at a time; a blocked writer otherwise sleeps in growing steps
-    (up to 100 ms) inside ``busy_timeout``, which turns contention into long, idle waits.
-    The mutex is taken at a transaction's first write statement (pysqlite begins the
-    transaction there, so no stale read snapshot is upgraded) and released at commit or
-    rollback. Reads never wait. Writers in other processes still meet ``busy_timeout``.
+    SQLite has one writer at a time; a blocked writer otherwise sleeps in growing steps (up to
+    100 ms) inside ``busy_timeout``, which turns contention into long, idle waits. Writers take
+    a thread mutex and then an exclusive ``flock`` on ``<database>.writer.lock`` (so API
+    processes, ``singlewindow worker`` and CLI commands queue in the kernel, in order) at a
+    transaction's first write statement (pysqlite begins the transaction there, so no stale
+    read snapshot is upgraded) and release both at commit or rollback. Reads never wait. A
+    process that dies releases its ``flock`` with it.
     """
     mutex = threading.Lock()
+    lock_file = _writer_lock_file(engine)
 
     def before_execute(conn: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any) -> None:
         if conn.info.get("sw_writer") or statement.lstrip()[:6].upper() in _READ_PREFIXES:
             return
         mutex.acquire()
+        if lock_file is not None:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
         conn.info["sw_writer"] = True
 
     def release(conn: Any, *_args: Any) -> None:
         if conn.info.pop("sw_writer", False):
+            if lock_file is not None:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
             mutex.release()
 
     event.listen(engine, "before_cursor_execute", before_execute)
     event.listen(engine, "commit", release)
     event.listen(engine, "rollback", release)
+
+
+def _writer_lock_file(engine: Engine) -> IO[bytes] | None:
+    """The lock file beside a file database (None: in-memory, or no ``fcntl`` on this OS)."""
+    database = engine.url.database
+    if fcntl is None or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).resolve().with_name(Path(database).name + ".writer.lock")
+    return path.open("ab")  # kept open for the engine's life; flock is per open file
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
