@@ -12,6 +12,7 @@ from singlewindow import __version__
 from singlewindow.kit.db import Database
 from singlewindow.kit.http import BodySizeLimit, SecurityHeaders, install_error_handlers
 from singlewindow.kit.settings import Settings, get_settings
+from singlewindow.kit.signals import start_listener
 from singlewindow.routers import all_routers
 
 
@@ -24,10 +25,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from singlewindow.runtime import background
 
+        listener = start_listener(database.url)  # wake-ups from other processes (PostgreSQL)
         try:
             async with background(database, settings):
                 yield
         finally:
+            if listener is not None:
+                listener.stop()
             if db is None:
                 database.dispose()
 

@@ -36,7 +36,12 @@ def worker(
         await run_workers(db, s, stop, recipients_refresh_s=refresh)
 
     console.print(f"[green]exchange workers running ({s.exchange})[/green]")
+    from singlewindow.kit.signals import start_listener
+
+    listener = start_listener(db.url)  # wake on commits of the API processes (PostgreSQL)
     try:
         asyncio.run(main())
     finally:
+        if listener is not None:
+            listener.stop()
         db.dispose()

@@ -16,7 +16,7 @@ from singlewindow.kit.db import table_of
 from singlewindow.kit.digest import digest_of
 from singlewindow.kit.errors import Finding, ValidationFailed
 from singlewindow.kit.ids import new_id
-from singlewindow.kit.signals import OUTBOX, notify_after_commit
+from singlewindow.kit.signals import OUTBOX, notify_after_commit, notify_other_processes
 
 __all__ = [
     "Envelope",
@@ -80,6 +80,7 @@ def write(session: Session, rows: list[dict[str, Any]]) -> list[Envelope]:
     session.execute(insert(table_of(Message)), rows)
     if any(r["direction"] == "out" for r in rows):
         notify_after_commit(session, OUTBOX, ["outbox"])
+        notify_other_processes(session, "sw_outbox", ["outbox"])
     session.execute(
         insert(table_of(LogEntry)),
         [

@@ -13,12 +13,15 @@ still picked up.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import Iterable
 from contextlib import suppress
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url, text
 from sqlalchemy.orm import Session
+
+log = logging.getLogger(__name__)
 
 
 class Signal:
@@ -38,6 +41,19 @@ class Signal:
                 woken += self._waiters.pop(key, [])
         for loop, future in woken:
             with suppress(RuntimeError):  # that loop has closed meanwhile
+                loop.call_soon_threadsafe(_set, future)
+
+    def notify_all(self) -> None:
+        """Wakes every waiter of every key (after a gap in cross-process notifications)."""
+        woken: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        with self._lock:
+            for key in set(self._versions) | set(self._waiters):
+                self._versions[key] = self._versions.get(key, 0) + 1
+            for waiters in self._waiters.values():
+                woken += waiters
+            self._waiters.clear()
+        for loop, future in woken:
+            with suppress(RuntimeError):
                 loop.call_soon_threadsafe(_set, future)
 
     async def wait(
@@ -97,3 +113,65 @@ def _after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+
+
+# --- Across processes: PostgreSQL LISTEN/NOTIFY ---------------------------------------------
+#
+# With several processes (``run --processes``, ``singlewindow worker``) a commit in one process
+# must wake waiters in another. On PostgreSQL the writer adds ``pg_notify`` to its transaction
+# (delivered only if it commits) and every process runs one listener thread that turns the
+# notifications into the in-process signals above. SQLite has no such channel: there, waiters
+# in other processes fall back to their polling interval.
+
+CHANNELS: dict[str, Signal] = {"sw_outbox": OUTBOX, "sw_transport": TRANSPORT, "sw_inbox": INBOX}
+
+
+def notify_other_processes(session: Session, channel: str, keys: Iterable[str]) -> None:
+    """On PostgreSQL, queues a notification of ``keys`` on ``channel`` in this transaction."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in set(keys):
+        session.execute(text("SELECT pg_notify(:c, :k)"), {"c": channel, "k": key})
+
+
+class Listener:
+    """A daemon thread LISTENing on the signal channels of one PostgreSQL database."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pg-listen", daemon=True)
+
+    def start(self) -> Listener:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        import psycopg
+
+        dsn = make_url(self._url).set(drivername="postgresql").render_as_string(False)
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True) as conn:
+                    for channel in CHANNELS:
+                        conn.execute(f"LISTEN {channel}")
+                    # Anything committed while we were not listening: wake everyone once.
+                    for signal in CHANNELS.values():
+                        signal.notify_all()
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=1.0, stop_after=256):
+                            CHANNELS[note.channel].notify([note.payload])
+            except Exception:  # the database went away: retry quietly, pollers still poll
+                log.warning("signal listener lost its connection; retrying", exc_info=True)
+                self._stop.wait(2.0)
+
+
+def start_listener(url: str) -> Listener | None:
+    """A running listener for a PostgreSQL ``url`` (None for SQLite)."""
+    if not url.startswith("postgresql"):
+        return None
+    return Listener(url).start()

@@ -16,7 +16,7 @@ from singlewindow.exchange.models import Message as Msg
 from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
-from singlewindow.kit.signals import INBOX
+from singlewindow.kit.signals import INBOX, notify_other_processes
 
 OPEN = ("pending", "published")
 
@@ -59,6 +59,7 @@ def deliver_to_inbox(db: Database, recipient: str, ids: list[str]) -> None:
     with db.unit_of_work() as session:
         _insert_inbox(session, recipient, ids)
         mark_delivered(session, ids, acked=False)
+        notify_other_processes(session, "sw_inbox", [recipient])
     INBOX.notify([recipient])
 
 

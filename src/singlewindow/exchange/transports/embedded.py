@@ -21,7 +21,7 @@ from singlewindow.exchange.transports import Outgoing, Received, deliver_subject
 from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.ids import new_id
-from singlewindow.kit.signals import TRANSPORT
+from singlewindow.kit.signals import TRANSPORT, notify_other_processes
 
 
 def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -136,6 +136,7 @@ class EmbeddedTransport:
         ]
         with self.db.unit_of_work() as session:
             insert_ignoring_duplicates(session, rows)
+            notify_other_processes(session, "sw_transport", [m.subject for m in messages])
         TRANSPORT.notify(m.subject for m in messages)
 
     async def publish(
