@@ -74,12 +74,16 @@ def test_accepts_a_good_token(key: Key, verifier: TokenVerifier) -> None:
     assert verifier.verify_access_token(key.sign(claims()))["sub"] == "user-1"
 
 
+NOW_MINUS_31 = "<now - 31 s>"
+NOW_PLUS_120 = "<now + 120 s>"
+
+
 @pytest.mark.parametrize(
     ("overrides", "code"),
     [
-        ({"exp": int(time.time()) - 31}, "token_expired"),
-        ({"nbf": int(time.time()) + 120}, "token_not_yet_valid"),
-        ({"iat": int(time.time()) + 120}, "token_not_yet_valid"),
+        ({"exp": NOW_MINUS_31}, "token_expired"),
+        ({"nbf": NOW_PLUS_120}, "token_not_yet_valid"),
+        ({"iat": NOW_PLUS_120}, "token_not_yet_valid"),
         ({"aud": "urn:singlewindow:node:SZ"}, "wrong_audience"),
         ({"iss": "https://evil.example.test"}, "wrong_issuer"),
         ({"exp": None}, "missing_claim"),
@@ -89,6 +93,10 @@ def test_accepts_a_good_token(key: Key, verifier: TokenVerifier) -> None:
 def test_refuses_bad_claims(
     key: Key, verifier: TokenVerifier, overrides: dict[str, Any], code: str
 ) -> None:
+    # Times relative to when the test runs, not to when it was collected (minutes earlier).
+    now = int(time.time())
+    relative = {NOW_MINUS_31: now - 31, NOW_PLUS_120: now + 120}
+    overrides = {k: relative.get(v, v) if isinstance(v, str) else v for k, v in overrides.items()}
     with pytest.raises(InvalidToken) as err:
         verifier.verify_access_token(key.sign(claims(**overrides)))
     assert _code(err) == code
