@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from singlewindow.declarations.models import AgencyStatus, Declaration, TimelineEvent
+from singlewindow.identity.rules import city_of_uscc
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.service import DECLARANT_KINDS
 
@@ -43,9 +44,23 @@ def timeline(session: Session, declaration_id: str) -> list[TimelineEvent]:
     )
 
 
+def _city_only(principal: Principal) -> str | None:
+    """A city operator's city (GB/T 2260, e.g. 440300): they see that city's declarations only.
+
+    A declaration's city is its consignor/consignee's, read from the USCC (characters 3–6 are
+    the registering authority's prefecture), as for organisations (``identity.cities``).
+    """
+    if "province_operator" in principal.roles or "auditor" in principal.roles:
+        return None
+    if "city_operator" in principal.roles:
+        return principal.city or "-"
+    return None
+
+
 def may_see(session: Session, principal: Principal, declaration: Declaration) -> bool:
     if principal.is_operator:
-        return True
+        city = _city_only(principal)
+        return city is None or city_of_uscc(declaration.trade_co_scc) == city
     if principal.kind in DECLARANT_KINDS:
         return declaration.declarant_code == principal.party_code or (
             principal.uscc is not None
@@ -58,7 +73,10 @@ def scoped(principal: Principal) -> Select[Declaration]:
     """Declarations the principal may see, as a query to filter further."""
     query = select(Declaration)
     if principal.is_operator:
-        return query
+        city = _city_only(principal)
+        if city is None:
+            return query
+        return query.where(func.substr(Declaration.trade_co_scc, 3, 4) == city[:4])
     if principal.kind in DECLARANT_KINDS:
         conditions = [Declaration.declarant_code == principal.party_code]
         if principal.uscc:
