@@ -317,13 +317,14 @@ def _submit_new(
         "entry_no": None,
         **fields,
     }
+    declaration = Declaration(**row)  # transient: the receipt's view of the stored row
     rows.append(
         exchange.send_row(
             kind="declaration_status",
             sender=node_code,
             recipient=actor,
             correlation_id=declaration_id,
-            payload=_status_payload(row),
+            payload=_status_payload(declaration),
         )
     )
     session.execute(insert(table_of(Declaration)), [row])
@@ -375,7 +376,7 @@ def _submit_new(
             "signature": (signature or {}).get("fingerprint"),
         },
     )
-    return Submitted(Declaration(**row), recipients, False)
+    return Submitted(declaration, recipients, False)
 
 
 def _event_row(
@@ -399,14 +400,13 @@ def _event_row(
     }
 
 
-def _status_payload(declaration: Any) -> dict[str, Any]:
-    get = declaration.get if isinstance(declaration, dict) else declaration.__getattribute__
+def _status_payload(declaration: Declaration) -> dict[str, Any]:
     return {
-        "id": get("id"),
-        "client_ref": get("client_ref"),
-        "unified_no": get("unified_no"),
-        "entry_no": get("entry_no"),
-        "status": str(get("status")),
+        "id": declaration.id,
+        "client_ref": declaration.client_ref,
+        "unified_no": declaration.unified_no,
+        "entry_no": declaration.entry_no,
+        "status": str(declaration.status),
     }
 
 

@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Session
 
 from singlewindow.exchange.conditions import matches
 from singlewindow.exchange.models import RoutingRule, RoutingRuleChange
@@ -16,7 +16,7 @@ from singlewindow.exchange.pointers import project
 from singlewindow.exchange.resolvers import resolve_recipients
 from singlewindow.exchange.rules import DEFAULT_RULES, rule_findings
 from singlewindow.kit import clock
-from singlewindow.kit.cache import TtlCache, invalidate_on_commit
+from singlewindow.kit.cache import TtlCache, invalidate_when_changed
 from singlewindow.kit.errors import Conflict, Finding, NotFound, ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -180,12 +180,7 @@ def active_rules(session: Session, kind: str) -> tuple[RuleView, ...]:
     return RULES.get_or_load(session, kind, load)
 
 
-@event.listens_for(Session, "after_flush")
-def _rule_changed(session: Session, _ctx: UOWTransaction) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, RoutingRule):
-            invalidate_on_commit(session, RULES)
-            return
+invalidate_when_changed(RoutingRule, RULES)
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,18 @@ def invalidate_on_commit(session: Session, cache: TtlCache[Any]) -> None:
     cache.invalidate(database)
 
 
+def invalidate_when_changed(model: type[Any], cache: TtlCache[Any]) -> None:
+    """Any ORM insert, update or delete of a ``model`` row drops ``cache`` on commit
+    (``invalidate_on_commit``). Core statements bypass this: use the ORM to change such rows."""
+
+    @event.listens_for(Session, "after_flush")
+    def _changed(session: Session, _ctx: Any) -> None:
+        for obj in (*session.new, *session.dirty, *session.deleted):
+            if isinstance(obj, model):
+                invalidate_on_commit(session, cache)
+                return
+
+
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     for cache, database in session.info.pop(_CHANGED, ()):

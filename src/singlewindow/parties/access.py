@@ -18,7 +18,7 @@ touch and is enforced by the service the route calls:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request, Security
@@ -108,10 +108,6 @@ def Allow(  # noqa: N802 - reads like a declaration: Annotated[Principal, Allow(
     scopes = [r.value for r in roles] or [ANY]
     source = _DETACHED if detached else _PENDING if pending else _STANDARD
     return Security(source, scopes=[*scopes, f"tenant:{tenant}"])
-
-
-def roles_of(scopes: Iterable[str]) -> set[str]:
-    return {s for s in scopes if not s.startswith("tenant:")}
 
 
 # The declarations most routes use (read them as: who, in which tenant scope).

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from singlewindow.kit.cache import TtlCache, invalidate_on_commit
+from singlewindow.kit.cache import TtlCache, invalidate_when_changed
 from singlewindow.parties.models import Party
 
 SERVICE_KINDS = ("agency", "port_operator", "platform", "peer")
@@ -63,9 +63,4 @@ def lookup(session: Session, code: str) -> PartyView | None:
     return None if party is None else _view(party)
 
 
-@event.listens_for(Session, "after_flush")
-def _party_changed(session: Session, _ctx: UOWTransaction) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Party):
-            invalidate_on_commit(session, DIRECTORY)
-            return
+invalidate_when_changed(Party, DIRECTORY)
