@@ -96,6 +96,19 @@ def test_db_upgrade_party_and_key_create(env: dict[str, str]) -> None:
         bad = client.get("/api/v1/parties/me", headers={"Authorization": "Bearer sw_nope_nope"})
         assert bad.status_code == 401
 
+    # A key limited to one API area; an unknown area is refused naming the option, bilingual.
+    r = invoke(env, "key", "create", "--party", code, "--scope", "exchange", "--json")
+    assert r.exit_code == 0, r.output
+    scoped = json.loads(r.stdout)["token"]
+    with TestClient(create_app(settings)) as client:
+        refused = client.get("/api/v1/declarations", headers={"Authorization": f"Bearer {scoped}"})
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "scope_not_granted"
+    r = invoke(env, "key", "create", "--party", code, "--scope", "everything")
+    assert r.exit_code == 2
+    assert "--scope" in r.output
+    assert "未知的范围" in r.output
+
 
 def test_party_create_with_a_bad_uscc_exits_2_bilingual(env: dict[str, str]) -> None:
     assert invoke(env, "db", "upgrade").exit_code == 0
@@ -218,3 +231,29 @@ def test_demo_json() -> None:
     assert result["ok"] is True
     assert result["lost"] == 0
     assert result["duplicates"] == 0
+
+
+def test_run_with_several_api_processes_serves_end_to_end(tmp_path: Path) -> None:
+    """``run --processes 2``: two API processes, an exchange-worker process and the simulated
+    agencies (their own process) take a declaration all the way to released."""
+    import time
+
+    import httpx
+
+    from singlewindow.demo.scenario import demo_document
+
+    env = {"SW_SIM_REJECTION_RATE": "0", "SW_SIM_INSPECTION_RATE": "0", "SW_SIM_SEED": "1"}
+    with NodeProcess(env=env, data_dir=tmp_path, separate_simulator=True, processes=2) as node:
+        trader = node.traders[0]
+        headers = {"Authorization": f"Bearer {trader.token}"}
+        doc = demo_document(trader, 1, lines=2)
+        doc["licences"] = []
+        r = httpx.post(f"{node.base_url}/api/v1/declarations", json=doc, headers=headers)
+        assert r.status_code == 202, r.text
+        url = f"{node.base_url}/api/v1/declarations/{r.json()['id']}"
+        deadline = time.monotonic() + 60
+        status = ""
+        while time.monotonic() < deadline and status != "released":
+            status = httpx.get(url, headers=headers).json()["status"]
+            time.sleep(0.5)
+        assert status == "released"
