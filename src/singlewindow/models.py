@@ -14,7 +14,8 @@ import singlewindow.kit.sequences
 import singlewindow.mandates.models
 import singlewindow.parties.models
 import singlewindow.signing.models
-import singlewindow.standards.codes.models  # noqa: F401
+import singlewindow.standards.codes.models
+import singlewindow.transport.models  # noqa: F401
 from singlewindow.kit.db import Base
 
 __all__ = ["Base"]

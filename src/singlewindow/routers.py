@@ -18,6 +18,7 @@ def all_routers() -> list[APIRouter]:
     from singlewindow.signing.api import router as signing
     from singlewindow.standards.api import router as document_types
     from singlewindow.standards.codes.api import router as code_tables
+    from singlewindow.transport.api import router as transport
 
     return [
         ops,
@@ -29,6 +30,7 @@ def all_routers() -> list[APIRouter]:
         signing,
         mandates,
         declarations,
+        transport,
         agencies,
         exchange,
         audit,

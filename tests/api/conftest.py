@@ -21,6 +21,8 @@ from singlewindow.node import bootstrap
 from singlewindow.parties import service as parties
 from singlewindow.parties.schemas import PartyIn, PartyKind
 from singlewindow.standards.documents.samples import sample_goods_declaration
+from tests.api.seed_calls import seed as seed_calls
+from tests.api.seed_manifests import seed as seed_manifests
 from tests.signing.pki import issue, make_ca
 from tests.support.exchange import pump
 from tests.support.schema import build_schema
@@ -85,6 +87,17 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             ),
         )
         tokens["broker"] = parties.create_api_key(session, broker)[1]
+        carrier = parties.create_party(
+            session,
+            PartyIn(
+                code="CARRIER-API",
+                kind=PartyKind.carrier,
+                name_zh="示例船务代理有限公司",
+                uscc=with_check_digit("91440300MA5C4RR1E"),
+                customs_code="440398000C",
+            ),
+        )
+        tokens["carrier"] = parties.create_api_key(session, carrier)[1]
         operator = parties.get_party(session, settings.node_code)
         tokens["operator"] = parties.create_api_key(session, operator)[1]
         analyst, _issued = users.create_user(
@@ -134,6 +147,8 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
             headers=node.auth("trader"),
         )
         assert cert.status_code == 201, cert.text
+        # Each context with routes of its own seeds the ids its path parameters need.
+        seeded = seed_calls(node, client) | seed_manifests(node, client)
     node.known.update(
         declaration_id=r.json()["id"],
         rule_id=rules[0]["id"],
@@ -145,6 +160,7 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         mandate_id=mandate.json()["id"],
         user_id=user_id,
         fingerprint=cert.json()["fingerprint"],
+        **seeded,
     )
     yield node
     db.dispose()

@@ -132,7 +132,17 @@ def recipient_findings(spec: Any, at: str = "/recipient") -> list[Finding]:
                 f"未知的接收方解析器 {name!r}，可用：{known}",
             )
         ]
-    return resolver.check(spec, at)
+    findings = resolver.check(spec, at)
+    if "optional" in spec and not isinstance(spec["optional"], bool):
+        findings.append(
+            Finding(
+                f"{at}/optional",
+                "type",
+                "optional must be true or false",
+                "optional 必须为 true 或 false",
+            )
+        )
+    return findings
 
 
 def resolve_recipients(

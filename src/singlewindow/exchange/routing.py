@@ -62,7 +62,7 @@ def ensure_default_rules(session: Session, *, licensing_code: str = "LIC-GD") ->
         if session.scalar(select(RoutingRule.id).where(RoutingRule.name == spec["name"])):
             continue
         data = dict(spec)
-        if data["recipient"]["resolver"] == "fixed":
+        if data["recipient"] == {"resolver": "fixed", "code": "LIC-GD"}:
             data["recipient"] = {"resolver": "fixed", "code": licensing_code}
         try:
             with session.begin_nested():
@@ -201,6 +201,8 @@ def plan(
         if not matches(rule.condition, document, context):
             continue
         recipients = resolve_recipients(session, rule.recipient, document, context)
+        if not recipients and rule.recipient.get("optional") is True:
+            continue  # an optional recipient (a terminal that may not be on the platform)
         if not recipients:
             path = rule.recipient.get("path") or "/recipient"
             raise ValidationFailed(

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     port: int = 8000
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     max_lines: int = Field(default=50, ge=1)
+    # Transport (docs/transport.md): is a goods declaration's B/L checked against the
+    # manifest of its journey? off | warn (a warning on the receipt and timeline) | strict (422)
+    manifest_check: Literal["off", "warn", "strict"] = "warn"
     # Exchange behaviour.
     max_attempts: int = Field(default=8, ge=1, description="deliveries before a dead letter")
     retry_base_seconds: float = Field(default=1.0, gt=0)

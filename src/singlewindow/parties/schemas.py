@@ -71,13 +71,26 @@ KEY_SCOPES = (
     "audit",
     "declarations",
     "exchange",
+    "manifests",
     "mandates",
     "parties",
+    "prefill",
     "signing",
+    "transport",
     "users",
 )
 KeyScope = Literal[
-    "agency", "audit", "declarations", "exchange", "mandates", "parties", "signing", "users"
+    "agency",
+    "audit",
+    "declarations",
+    "exchange",
+    "manifests",
+    "mandates",
+    "parties",
+    "prefill",
+    "signing",
+    "transport",
+    "users",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Calls of transport means (ship, aircraft, vehicle, train): reports, projections, clearance."""

@@ -1,0 +1,1 @@
+"""Manifests: MT messages, amendments with history, reconciliation, prefill."""
