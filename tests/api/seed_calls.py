@@ -1,4 +1,4 @@
-"""Seeds the api_node with transport calls (``/api/v1/transport``): returns path parameter name -> id."""
+"""Seeds the api_node with transport calls: path parameter name -> id."""
 
 from __future__ import annotations
 

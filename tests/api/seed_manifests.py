@@ -1,4 +1,4 @@
-"""Seeds the api_node with manifests and prefill (``/api/v1/manifests``, ``/api/v1/prefill``): returns path parameter name -> id."""
+"""Seeds the api_node with manifests (and prefill): path parameter name -> id."""
 
 from __future__ import annotations
 
