@@ -62,3 +62,24 @@ def validate(
         console.print(asdict(result))
     if result.findings or result.engine_errors:
         raise typer.Exit(1)
+
+
+@app.command("manifests")
+def manifests(
+    count: int = typer.Option(200, min=1, max=1_000_000, help="manifest messages per format"),
+    consignments: int = typer.Option(10, min=1, max=999, help="B/Ls per message"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Parse + validate + store CUSCAR and MT1101 files, with the raw parsers alongside."""
+    from dataclasses import asdict
+
+    from singlewindow.bench.manifests import run_manifest_bench
+
+    with console.status(f"bench manifests ×{count} ({consignments} B/Ls each)…"):
+        result = run_manifest_bench(count, consignments)
+    if as_json:
+        print_json(asdict(result))
+    else:
+        console.print(asdict(result))
+    if any(f.rejected or f.accepted != count for f in result.formats):
+        raise typer.Exit(1)

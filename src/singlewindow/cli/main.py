@@ -9,6 +9,7 @@ from singlewindow.cli import bench, client, demo, node
 from singlewindow.cli import codes as codes_cli
 from singlewindow.cli import db as db_cli
 from singlewindow.cli import exchange as exchange_cli
+from singlewindow.cli.importer import import_file
 from singlewindow.cli.party import key_app, party_app
 from singlewindow.cli.worker import worker as worker_command
 from singlewindow.identity import cli as identity_cli
@@ -38,6 +39,7 @@ app.command("run")(node.run)
 app.command("simulate")(node.simulate)
 app.command("demo")(demo.demo)
 app.command("submit")(client.submit)
+app.command("import")(import_file)
 app.command("status")(client.status)
 
 

@@ -15,7 +15,12 @@ from types import TracebackType
 
 import httpx
 
-from singlewindow.demo.seed import DemoTrader, ensure_demo_traders
+from singlewindow.demo.seed import (
+    DemoPartner,
+    DemoTrader,
+    ensure_demo_partners,
+    ensure_demo_traders,
+)
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 from singlewindow.migrate import upgrade
@@ -36,6 +41,7 @@ class NodeProcess:
     data_dir: Path | None = None
     port: int = 0
     traders: list[DemoTrader] = field(default_factory=list)
+    partners: dict[str, DemoPartner] = field(default_factory=dict)  # carrier, terminal
     process: subprocess.Popen[bytes] | None = None
     separate_simulator: bool = False  # run the simulated agencies in their own process
     processes: int = 1  # API processes (``run --processes``)
@@ -67,6 +73,7 @@ class NodeProcess:
         with db.unit_of_work() as session:
             bootstrap(session, s)
             self.traders = ensure_demo_traders(session, s)
+            self.partners = ensure_demo_partners(session)  # after: traders revoke demo keys
         db.dispose()
 
     def start(self, timeout: float = 60) -> None:

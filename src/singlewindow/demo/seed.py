@@ -79,6 +79,58 @@ def ensure_demo_traders(session: Session, settings: Settings) -> list[DemoTrader
     return out
 
 
+# The demo's shipping agent (files ship reports and manifests) and the terminal that reports
+# arrivals: (code, USCC, customs code, zh, en); the terminal is a directory port operator.
+DEMO_CARRIER = (
+    "CARRIER-DEMO",
+    with_check_digit("91440300MA5DC0RG1"),
+    "4403980C01",
+    "深圳示例国际船舶代理有限公司",
+    "Shenzhen Example International Shipping Agency Co., Ltd.",
+)
+DEMO_TERMINAL = "PORT-YICT"
+
+
+@dataclass(frozen=True)
+class DemoPartner:
+    code: str
+    name_zh: str
+    name_en: str
+    token: str
+
+
+def ensure_demo_partners(session: Session) -> dict[str, DemoPartner]:
+    """The demo carrier and terminal with fresh keys (``carrier`` and ``terminal``)."""
+    ensure_directory(session)
+    code, scc, customs_code, zh, en = DEMO_CARRIER
+    carrier = parties.find_party(session, code) or parties.create_party(
+        session,
+        PartyIn(
+            code=code,
+            kind=PartyKind.carrier,
+            uscc=scc,
+            customs_code=customs_code,
+            name_zh=zh,
+            name_en=en,
+        ),
+    )
+    terminal = parties.get_party(session, DEMO_TERMINAL)
+    out = {}
+    for role, party in (("carrier", carrier), ("terminal", terminal)):
+        session.execute(
+            update(ApiKey)
+            .where(
+                ApiKey.party_id == party.id,
+                ApiKey.name == KEY_NAME,
+                ApiKey.revoked_at.is_(None),
+            )
+            .values(revoked_at=clock.now())
+        )
+        _key, token = parties.create_api_key(session, party, name=KEY_NAME)
+        out[role] = DemoPartner(party.code, party.name_zh, party.name_en or "", token)
+    return out
+
+
 def submit_demo_declarations(
     base_url: str, trader: DemoTrader, count: int, *, wait_s: float = 60.0
 ) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hmac
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated, cast
 
@@ -96,6 +96,14 @@ def principal_for_token(session: Session, token: str) -> Principal:
         raise _unauthenticated("API key expired", "API 密钥已过期")
     if not party.active:
         raise Forbidden("Party is deactivated", "该主体已停用", code="party_inactive")
+    return party_principal(party, key_id=key.id, scopes=key.scopes or ())
+
+
+def party_principal(
+    party: Party, *, key_id: str | None = None, scopes: Iterable[str] = ()
+) -> Principal:
+    """The principal of a party acting with its kind's API-key roles (an API key, or a local
+    operator command acting for the party, such as a batch import)."""
     kind = PartyKind(party.kind)
     city = organisation_city(party)
     roles = API_KEY_ROLES[kind]
@@ -108,9 +116,9 @@ def principal_for_token(session: Session, token: str) -> Principal:
         agency_type=party.agency_type,
         uscc=party.uscc,
         customs_code=party.customs_code,
-        key_id=key.id,
+        key_id=key_id,
         roles=frozenset(r.value for r in roles),
-        scopes=frozenset(str(s) for s in key.scopes or ()),
+        scopes=frozenset(str(s) for s in scopes),
         city=city,
     )
 
