@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from singlewindow.exchange import record_inbound, route, send
 from singlewindow.exchange.models import Message, RoutingRule
 from singlewindow.exchange.routing import ensure_default_rules
+from singlewindow.exchange.rules import DEFAULT_RULES
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import ValidationFailed
 from tests.exchange.conftest import Register
@@ -47,7 +48,7 @@ def declaration(master: str = "5316", licences: list[Any] | None = None) -> dict
 def test_defaults_are_idempotent(db: Database, register: Register) -> None:
     with db.unit_of_work() as session:
         assert ensure_default_rules(session) == 0
-        assert session.scalar(select(func.count()).select_from(RoutingRule)) == 3
+        assert session.scalar(select(func.count()).select_from(RoutingRule)) == len(DEFAULT_RULES)
 
 
 def test_customs_district_whole_document(db: Database, register: Register) -> None:
@@ -143,8 +144,8 @@ def test_operator_edits_are_validated_and_audited(
 ) -> None:
     op = register.auth("GD")
     rule = {
-        "name": "manifest.maritime",
-        "kind": "manifest",
+        "name": "health_declaration.maritime",
+        "kind": "health_declaration",
         "condition": {"op": "eq", "path": "/head/ie_flag", "value": "I"},
         "recipient": {"resolver": "fixed", "code": "LIC-GD"},
         "projection": ["/head/ie_flag"],
@@ -167,8 +168,8 @@ def test_operator_edits_are_validated_and_audited(
     assert changes[1]["before"]["priority"] == 100
     assert changes[1]["after"]["priority"] == 5
     assert all(c["actor"] == "GD" for c in changes)
-    listed = app_client.get("/api/v1/exchange/rules?kind=manifest", headers=op).json()
-    assert [x["name"] for x in listed] == ["manifest.maritime"]
+    listed = app_client.get("/api/v1/exchange/rules?kind=health_declaration", headers=op).json()
+    assert [x["name"] for x in listed] == ["health_declaration.maritime"]
 
 
 def test_rule_routes_need_an_operator(app_client: TestClient, register: Register) -> None:

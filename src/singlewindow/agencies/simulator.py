@@ -1,10 +1,15 @@
-"""Simulated agencies: customs districts, the licensing authority and terminal operators.
+"""Simulated agencies: customs districts, the licensing authority, maritime safety, border
+inspection and terminal operators.
 
 They use only the public HTTP interface (pull inbox with long-poll, explicit ack, decisions
 API), exactly as a real department-end system would, so the demo, the tests and the
 benchmarks exercise the same path as production. Behaviour is configurable (rejection rate,
 inspection rate, latency) and deterministic per declaration, so a replay after a crash takes
 the same decisions.
+
+Transport calls: every agency that receives a report of a call's arrival or departure phase
+clears that phase (``POST /api/v1/transport/calls/{id}/clearances``), sometimes after a hold
+on the first report of the phase (the inspection rate); terminals receive but do not clear.
 """
 
 from __future__ import annotations
@@ -22,6 +27,21 @@ import httpx
 from singlewindow.kit import clock
 
 log = logging.getLogger(__name__)
+
+# Message kinds of transport reports (docs/transport.md); their context names the call phase.
+TRANSPORT_REPORTS = frozenset(
+    {
+        "ship_report",
+        "aircraft_report",
+        "vehicle_report",
+        "train_report",
+        "person_list",
+        "dangerous_goods",
+    }
+)
+# The first report of each phase: where a simulated agency may hold a call before clearing it.
+FIRST_OF_PHASE = frozenset({"CSM002", "CSM006", "pre_arrival", "pre_departure"})
+NOT_CLEARING = frozenset({"port_operator", "licensing"})
 
 
 @dataclass(frozen=True)
@@ -175,7 +195,12 @@ class Simulator:
         message: dict[str, Any],
     ) -> None:
         self.stats.messages += 1
-        if message.get("kind") != "goods_declaration" or self.behaviour.mode == "ack":
+        if self.behaviour.mode == "ack":
+            return
+        if message.get("kind") in TRANSPORT_REPORTS:
+            await self._clear_call(client, agency, headers, message)
+            return
+        if message.get("kind") != "goods_declaration":
             return  # release notices, withdrawals: acknowledged, nothing to decide here
         if self.behaviour.latency_seconds:
             await asyncio.sleep(self.behaviour.latency_seconds)
@@ -234,3 +259,43 @@ class Simulator:
                 return
             else:
                 self.stats.decisions += 1
+
+    async def _clear_call(
+        self,
+        client: httpx.AsyncClient,
+        agency: SimulatedAgency,
+        headers: dict[str, str],
+        message: dict[str, Any],
+    ) -> None:
+        """Clears the phase of the call the report belongs to (an idempotent replay of the same
+        clearance changes nothing, so a redelivered report is harmless)."""
+        context = message.get("context") or {}
+        phase = context.get("phase")
+        call_id = context.get("call_id")
+        if agency.role in NOT_CLEARING or phase not in ("arrival", "departure") or not call_id:
+            return  # terminals, vessel records (CSM001), movements in port: nothing to clear
+        if self.behaviour.latency_seconds:
+            await asyncio.sleep(self.behaviour.latency_seconds)
+        rng = _rng(self.behaviour.seed, f"{call_id}:{phase}", agency.code)
+        steps: list[dict[str, Any]] = []
+        if (
+            context.get("message_type") in FIRST_OF_PHASE
+            and rng.random() < self.behaviour.inspection_rate
+        ):
+            steps.append({"decision": "hold", "reasons": [{"code": "I01"}]})
+        steps.append({"decision": "cleared", "note": "模拟放行 / simulated clearance"})
+        for step in steps:
+            r = await client.post(
+                f"/api/v1/transport/calls/{call_id}/clearances",
+                json={"phase": phase, **step},
+                headers=headers,
+            )
+            if r.status_code in (403, 409):
+                # Not this agency's phase to clear, or the call departed meanwhile.
+                self.stats.conflicts += 1
+                return
+            if r.status_code >= 400:
+                self.stats.errors += 1
+                log.warning("clearance %s by %s: %s %s", step, agency.code, r.status_code, r.text)
+                return
+            self.stats.decisions += 1

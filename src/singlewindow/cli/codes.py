@@ -63,7 +63,15 @@ def load(
     file: Path = typer.Argument(
         ..., exists=True, dir_okay=False, help="CSV: code,name_zh,name_en,…"
     ),
-    table: str = typer.Option(None, help="table name (default: the file name without .csv)"),
+    table: str = typer.Option(
+        None, help="table name (default: the file name without .csv; unlocode for unece)"
+    ),
+    file_format: service.FileFormat = typer.Option(
+        service.FileFormat.CSV,
+        "--format",
+        help="csv: the platform's CSV; unece: the official UNECE UN/LOCODE code list "
+        "(the CodeListPart*.csv files concatenated)",
+    ),
     version: str = typer.Option(None, help="version label (default: the valid-from date)"),
     valid_from: str = typer.Option(None, "--valid-from", help="YYYY-MM-DD (default: today)"),
     valid_to: str = typer.Option(None, "--valid-to", help="YYYY-MM-DD, exclusive"),
@@ -71,9 +79,10 @@ def load(
     provisional: bool = typer.Option(False, help="not yet checked against the official table"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Load a CSV file as a new version of a code table (all or nothing)."""
+    """Load a file as a new version of a code table (all or nothing)."""
     start, end = _date(valid_from, "--valid-from"), _date(valid_to, "--valid-to")
-    name = table or file.stem
+    default = "unlocode" if file_format is service.FileFormat.UNECE else file.stem
+    name = table or default
     try:
         with database().unit_of_work() as session, _progress(file.stat().st_size) as bars:
             check, store = bars if bars else (None, None)
@@ -88,6 +97,7 @@ def load(
                 provisional=provisional,
                 check_progress=check,
                 load_progress=store,
+                file_format=file_format,
             )
             out = {
                 "table": row.name,

@@ -8,6 +8,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class WarningOut(BaseModel):
+    """A finding that did not stop the submission (same fields as an error finding)."""
+
+    path: str
+    code: str
+    message: str
+    message_zh: str
+
+
 class Receipt(BaseModel):
     """The answer to a submission: given only after the data is committed."""
 
@@ -21,6 +30,11 @@ class Receipt(BaseModel):
         default=None, description="SHA-256 of the canonical declaration as accepted"
     )
     accepted_at: datetime | None = Field(default=None, description="when it was accepted")
+    warnings: list[WarningOut] = Field(
+        default_factory=list,
+        description="findings that did not stop the submission, e.g. a B/L not on the "
+        "manifest of its journey (SW_MANIFEST_CHECK=warn)",
+    )
     platform_signature: dict[str, str] | None = Field(
         default=None,
         description="the platform's detached signature over this receipt (ES256, RFC 8785); "

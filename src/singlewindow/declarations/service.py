@@ -6,7 +6,7 @@ exchange outbox, all in the caller's transaction. Nothing else writes a declarat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -52,6 +52,8 @@ from singlewindow.parties.auth import Principal
 from singlewindow.parties.service import DECLARANT_KINDS
 from singlewindow.signing import verify as signing
 from singlewindow.standards import validation
+from singlewindow.transport.manifests import permits as loading_permits
+from singlewindow.transport.manifests import reconcile as manifests
 
 GOODS = "goods_declaration"
 
@@ -74,6 +76,8 @@ class Submitted:
     declaration: Declaration
     recipients: list[str]
     duplicate: bool
+    # Findings that did not stop the submission (the manifest check in ``warn`` mode).
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 def _field(document: dict[str, Any], block: str, name: str) -> str | None:
@@ -249,17 +253,24 @@ def submit(
                 code="client_ref_reused",
             )
         if existing.status != Aggregate.draft or draft:
-            return Submitted(existing, repository.recipients(session, existing.id), True)
+            return Submitted(
+                existing,
+                repository.recipients(session, existing.id),
+                True,
+                _stored_warnings(session, existing),
+            )
     mandate_id = None
     signature = None
+    warnings: list[dict[str, str]] = []
     if not draft:
         _validate(session, document, max_lines)
+        warnings = _manifest_warnings(session, document, settings)
         mandate = _check_declarant(session, principal, document)
         mandate_id = mandate.id if mandate is not None else None
         signature = _check_signature(session, principal, mandate, signed, settings)
     if existing is not None:
         existing.mandate_id = mandate_id
-        return _route_draft(session, principal, existing, node_code)
+        return _route_draft(session, principal, existing, node_code, warnings)
     fields = {
         "doc_type": GOODS,
         "declarant_code": principal.party_code,
@@ -278,7 +289,7 @@ def submit(
         session.add(declaration)
         _event(session, declaration, principal.party_code, "created", None, Aggregate.draft)
         return Submitted(declaration, [], False)
-    return _submit_new(session, principal, fields, node_code, signature)
+    return _submit_new(session, principal, fields, node_code, signature, warnings)
 
 
 def _submit_new(
@@ -287,6 +298,7 @@ def _submit_new(
     fields: dict[str, Any],
     node_code: str,
     signature: dict[str, Any] | None = None,
+    warnings: list[dict[str, str]] | None = None,
 ) -> Submitted:
     """Stores and routes a new declaration in six plain INSERTs (the submission hot path).
 
@@ -359,7 +371,8 @@ def _submit_new(
                 Aggregate.submitted,
                 now,
                 {"unified_no": unified_no, "recipients": recipients}
-                | ({"signature": signature} if signature else {}),
+                | ({"signature": signature} if signature else {})
+                | ({"warnings": warnings} if warnings else {}),
             ),
         ],
     )
@@ -376,7 +389,7 @@ def _submit_new(
             "signature": (signature or {}).get("fingerprint"),
         },
     )
-    return Submitted(declaration, recipients, False)
+    return Submitted(declaration, recipients, False, warnings or [])
 
 
 def _event_row(
@@ -411,7 +424,11 @@ def _status_payload(declaration: Declaration) -> dict[str, Any]:
 
 
 def _route_draft(
-    session: Session, principal: Principal, declaration: Declaration, node_code: str
+    session: Session,
+    principal: Principal,
+    declaration: Declaration,
+    node_code: str,
+    warnings: list[dict[str, str]] | None = None,
 ) -> Submitted:
     if declaration.status != Aggregate.draft:
         return Submitted(declaration, repository.recipients(session, declaration.id), True)
@@ -453,10 +470,11 @@ def _route_draft(
         "submitted",
         before,
         Aggregate.submitted,
-        {"unified_no": declaration.unified_no, "recipients": recipients},
+        {"unified_no": declaration.unified_no, "recipients": recipients}
+        | ({"warnings": warnings} if warnings else {}),
     )
     _notify(session, declaration, node_code)
-    return Submitted(declaration, recipients, False)
+    return Submitted(declaration, recipients, False, warnings or [])
 
 
 def _notify(session: Session, declaration: Declaration, node_code: str) -> None:
@@ -648,6 +666,8 @@ def apply_decision(
         declaration.status = new_aggregate
         if new_aggregate == Aggregate.released:
             _release_notice(session, declaration, node_code)
+            if declaration.ie_flag == "E":
+                _loading_permit(session, declaration, node_code)
         _notify(session, declaration, node_code)
     session.flush()
     return declaration
@@ -725,4 +745,80 @@ def _release_notice(session: Session, declaration: Declaration, node_code: str) 
         None,
         None,
         {"ie_port": head.get("ie_port")},
+    )
+
+
+# --- Transport (docs/transport.md): the manifest check at submission and the export
+# loading permit at release. The manifest side lives in transport.manifests.
+
+
+def _manifest_warnings(
+    session: Session, document: dict[str, Any], settings: Settings | None
+) -> list[dict[str, str]]:
+    """``head/bill_no`` against the manifest of its journey, per ``settings.manifest_check``:
+    ``strict`` refuses (422), ``warn`` answers the finding as a warning, ``off`` (and callers
+    without settings) does not look. One indexed query at most."""
+    mode = settings.manifest_check if settings is not None else "off"
+    finding = manifests.declaration_bill_finding(session, document, mode=mode)
+    if finding is None:
+        return []
+    if mode == "strict":
+        raise ValidationFailed(
+            "The B/L is not on the manifest of the declared journey",
+            "提运单号不在所申报航次的舱单上",
+            findings=[finding],
+        )
+    return [finding.as_dict()]
+
+
+def _stored_warnings(session: Session, declaration: Declaration) -> list[dict[str, str]]:
+    """The warnings a repeated submission answers again (from its ``submitted`` event)."""
+    detail = session.scalar(
+        select(TimelineEvent.detail).where(
+            TimelineEvent.declaration_id == declaration.id, TimelineEvent.event == "submitted"
+        )
+    )
+    warnings = detail.get("warnings") if isinstance(detail, dict) else None
+    return list(warnings) if isinstance(warnings, list) else []
+
+
+def _loading_permit(session: Session, declaration: Declaration, node_code: str) -> None:
+    """An export released by customs may be loaded once the terminal's arrival report covers
+    its containers: the permit is issued now or when that report comes in."""
+    doc = declaration.document
+
+    def block(name: str, empty: Any) -> Any:
+        value = doc.get(name)
+        return value if isinstance(value, type(empty)) else empty
+
+    head: dict[str, Any] = block("head", {})
+    free_text: dict[str, Any] = block("free_text", {})
+    boxes: list[Any] = block("containers", [])
+    containers = [
+        str(c["container_id"]) for c in boxes if isinstance(c, dict) and c.get("container_id")
+    ]
+    traf_mode = head.get("traf_mode")
+    voy_no = free_text.get("voy_no")
+    permit = loading_permits.on_export_release(
+        session,
+        loading_permits.ExportRelease(
+            declaration_id=declaration.id,
+            declarant_code=declaration.declarant_code,
+            entry_no=declaration.entry_no,
+            bill_no=declaration.bill_no,
+            customs_office=head.get("ie_port"),
+            journey_id=str(voy_no) if voy_no else None,
+            traf_mode=str(traf_mode) if traf_mode is not None else None,
+            containers=containers,
+        ),
+        node_code=node_code,
+    )
+    _event(
+        session,
+        declaration,
+        node_code,
+        "loading_permit",
+        None,
+        None,
+        {"status": permit.status, "containers": containers},
     )

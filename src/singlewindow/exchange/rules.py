@@ -148,7 +148,11 @@ def _transport_rules() -> list[dict[str, Any]]:
             "kind": "loading_permit",
             "priority": 10,
             "condition": None,
-            "recipient": {"resolver": "port_operator", "path": "/customs_office"},
+            "recipient": {
+                "resolver": "port_operator",
+                "path": "/customs_office",
+                "optional": True,
+            },
             "projection": [],
             "description": "Export loading permits go to the terminal at the customs office.",
         },

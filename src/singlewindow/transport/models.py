@@ -68,7 +68,8 @@ class TransportReport(IdMixin, Base):
     __tablename__ = "transport_report"
     __table_args__ = (UniqueConstraint("declarant_code", "doc_type", "client_ref"),)
 
-    call_id: Mapped[str] = mapped_column(ForeignKey("transport_call.id"), index=True)
+    # None for a CSM001 vessel record, which belongs to no call
+    call_id: Mapped[str | None] = mapped_column(ForeignKey("transport_call.id"), index=True)
     doc_type: Mapped[str] = mapped_column(String(40))
     message_type: Mapped[str] = mapped_column(String(16))
     declarant_code: Mapped[str] = mapped_column(String(40))
@@ -145,6 +146,7 @@ class Consignment(IdMixin, Base):
     bill_no: Mapped[str] = mapped_column(String(35), index=True)
     customs_office: Mapped[str | None] = mapped_column(String(4))
     carrier_code: Mapped[str] = mapped_column(String(40))
+    means_name: Mapped[str | None] = mapped_column(String(100))  # head/means_name (vessel)
     packages: Mapped[int | None]
     gross_weight_kg: Mapped[str | None] = mapped_column(String(24))  # exact decimal text
     status: Mapped[str] = mapped_column(String(12))  # active | deleted
@@ -237,6 +239,10 @@ class Discrepancy(IdMixin, CreatedMixin, Base):
     customs_code: Mapped[str | None] = mapped_column(String(40))
     message_id: Mapped[str | None] = mapped_column(ForeignKey("manifest_message.id"))
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | resolved
+    resolution: Mapped[str | None] = mapped_column(String(12))  # corrected | accepted
+    resolution_note: Mapped[str | None] = mapped_column(String(500))
+    resolved_by: Mapped[str | None] = mapped_column(String(40))
+    resolved_at: Mapped[datetime | None]
 
 
 class LoadingPermit(IdMixin, CreatedMixin, Base):
@@ -246,6 +252,10 @@ class LoadingPermit(IdMixin, CreatedMixin, Base):
     __tablename__ = "loading_permit"
 
     declaration_id: Mapped[str] = mapped_column(String(36), unique=True)
+    declarant_code: Mapped[str | None] = mapped_column(String(40), index=True)
+    entry_no: Mapped[str | None] = mapped_column(String(18))
+    customs_office: Mapped[str | None] = mapped_column(String(4))  # the declaration's ie_port
+    journey_id: Mapped[str | None] = mapped_column(String(40))  # free_text/voy_no
     bill_no: Mapped[str | None] = mapped_column(String(35), index=True)
     containers: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(20))  # waiting_arrival | permitted

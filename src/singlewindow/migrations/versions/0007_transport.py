@@ -25,6 +25,10 @@ def upgrade() -> None:
     op.create_table(
         "loading_permit",
         sa.Column("declaration_id", sa.String(length=36), nullable=False),
+        sa.Column("declarant_code", sa.String(length=40), nullable=True),
+        sa.Column("entry_no", sa.String(length=18), nullable=True),
+        sa.Column("customs_office", sa.String(length=4), nullable=True),
+        sa.Column("journey_id", sa.String(length=40), nullable=True),
         sa.Column("bill_no", sa.String(length=35), nullable=True),
         sa.Column("containers", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
@@ -37,6 +41,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("loading_permit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_loading_permit_bill_no"), ["bill_no"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_loading_permit_declarant_code"), ["declarant_code"], unique=False
+        )
 
     op.create_table(
         "manifest_message",
@@ -148,6 +155,7 @@ def upgrade() -> None:
         sa.Column("bill_no", sa.String(length=35), nullable=False),
         sa.Column("customs_office", sa.String(length=4), nullable=True),
         sa.Column("carrier_code", sa.String(length=40), nullable=False),
+        sa.Column("means_name", sa.String(length=100), nullable=True),
         sa.Column("packages", sa.Integer(), nullable=True),
         sa.Column("gross_weight_kg", sa.String(length=24), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
@@ -202,6 +210,10 @@ def upgrade() -> None:
         sa.Column("customs_code", sa.String(length=40), nullable=True),
         sa.Column("message_id", sa.String(length=36), nullable=True),
         sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("resolution", sa.String(length=12), nullable=True),
+        sa.Column("resolution_note", sa.String(length=500), nullable=True),
+        sa.Column("resolved_by", sa.String(length=40), nullable=True),
+        sa.Column("resolved_at", singlewindow.kit.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", singlewindow.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -300,7 +312,7 @@ def upgrade() -> None:
 
     op.create_table(
         "transport_report",
-        sa.Column("call_id", sa.String(length=36), nullable=False),
+        sa.Column("call_id", sa.String(length=36), nullable=True),
         sa.Column("doc_type", sa.String(length=40), nullable=False),
         sa.Column("message_type", sa.String(length=16), nullable=False),
         sa.Column("declarant_code", sa.String(length=40), nullable=False),
@@ -435,6 +447,7 @@ def downgrade() -> None:
     op.drop_table("transport_call")
     op.drop_table("manifest_message")
     with op.batch_alter_table("loading_permit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loading_permit_declarant_code"))
         batch_op.drop_index(batch_op.f("ix_loading_permit_bill_no"))
 
     op.drop_table("loading_permit")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +67,8 @@ def finding(line: int, column: str, code: str, message: str, message_zh: str) ->
     return Finding(path=f"line:{line}/{column}", code=code, message=message, message_zh=message_zh)
 
 
-def _refuse(findings: list[Finding]) -> ValidationFailed:
+def refuse(findings: list[Finding]) -> ValidationFailed:
+    """The error for a refused file (raise it): nothing of the file is stored."""
     return ValidationFailed(
         f"The code table file was refused ({len(findings)} problem(s)); nothing was stored",
         f"码表文件未通过校验（{len(findings)} 个问题），未保存任何数据",
@@ -84,7 +85,7 @@ def _lines(path: Path, progress: ProgressFn | None) -> Iterator[str]:
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise _refuse(
+                raise refuse(
                     [finding(number, "", "not_utf8", "is not valid UTF-8", "不是有效的 UTF-8 编码")]
                 ) from exc
             yield text.removeprefix("\ufeff") if number == 1 else text
@@ -93,7 +94,7 @@ def _lines(path: Path, progress: ProgressFn | None) -> Iterator[str]:
 def _header(reader: Iterator[list[str]]) -> list[str]:
     first = next(reader, None)
     if first is None:
-        raise _refuse([finding(1, "", "empty_file", "the file is empty", "文件为空")])
+        raise refuse([finding(1, "", "empty_file", "the file is empty", "文件为空")])
     header = [h.strip().lower() for h in first]
     problems = [
         finding(1, col, "missing_column", f"column {col} is missing", f"缺少列 {col}")
@@ -107,7 +108,7 @@ def _header(reader: Iterator[list[str]]) -> list[str]:
             finding(1, col, "duplicate_column", f"column {col} appears twice", f"列 {col} 重复")
         )
     if problems:
-        raise _refuse(problems)
+        raise refuse(problems)
     return header
 
 
@@ -120,7 +121,7 @@ def read_rows(path: Path, progress: ProgressFn | None = None) -> Iterator[CsvRow
             continue  # blank line
         line = reader.line_num
         if len(values) != len(header):
-            raise _refuse(
+            raise refuse(
                 [
                     finding(
                         line,
@@ -176,10 +177,15 @@ def check_file(
 
     Raises ``ValidationFailed`` listing up to ``MAX_FINDINGS`` problems.
     """
+    return check_rows(read_rows(path, progress), table, extra=extra)
+
+
+def check_rows(rows: Iterable[CsvRow], table: str, *, extra: RowCheck | None = None) -> int:
+    """``check_file`` for rows from any reader (the UNECE UN/LOCODE list, …)."""
     seen: dict[str, int] = {}
     problems: list[Finding] = []
     count = 0
-    for row in read_rows(path, progress):
+    for row in rows:
         count += 1
         problems.extend(_row_findings(table, row))
         if row.code and row.code in seen:
@@ -201,5 +207,5 @@ def check_file(
     if count == 0 and not problems:
         problems.append(finding(2, "", "no_rows", "the file has no rows", "文件没有数据行"))
     if problems:
-        raise _refuse(problems[:MAX_FINDINGS])
+        raise refuse(problems[:MAX_FINDINGS])
     return count

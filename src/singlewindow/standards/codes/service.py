@@ -5,7 +5,9 @@ Services flush, never commit: the request, command or start-up routine owns the 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -20,7 +22,7 @@ from singlewindow.standards.codes.loader import (
     CsvRow,
     ProgressFn,
     RowCheck,
-    check_file,
+    check_rows,
     finding,
     read_rows,
 )
@@ -37,15 +39,43 @@ from singlewindow.standards.codes.schemas import (
     CodeTableOut,
     CodeTableVersionOut,
 )
+from singlewindow.standards.codes.unece import read_unece_rows
+
+RowSource = Callable[[ProgressFn | None], Iterator[CsvRow]]
+"""Reads a file's rows afresh on each call (a load reads twice: check, then store)."""
+
+
+class FileFormat(StrEnum):
+    CSV = "csv"  # code,name_zh,name_en,… (the platform's format)
+    UNECE = "unece"  # the official UNECE UN/LOCODE code list (table unlocode)
 
 
 class CodeTableNotFound(NotFound):
     default_code = "code_table_not_found"
 
 
+def _csv_source(path: Path) -> RowSource:
+    return lambda progress: read_rows(path, progress)
+
+
+def _unece_source(path: Path, table: str) -> RowSource:
+    """UNECE rows, with the Chinese names of the shipped (curated) table of the same name."""
+    shipped = builtin_lookup()
+    zh = (
+        {e.code: e.name_zh for e in shipped.entries(table) if e.name_zh}
+        if shipped.has_table(table)
+        else {}
+    )
+    return lambda progress: read_unece_rows(path, progress, zh_names=zh)
+
+
 def _store(
-    session: Session, version: CodeTableVersion, path: Path, progress: ProgressFn | None = None
+    session: Session,
+    version: CodeTableVersion,
+    path: Path | RowSource,
+    progress: ProgressFn | None = None,
 ) -> CodeTableVersion:
+    rows = _csv_source(path) if isinstance(path, Path) else path
     session.add(version)
     session.flush()
     version.entry_count = repository.insert_entries(
@@ -53,7 +83,7 @@ def _store(
         version.id,
         (
             {"code": r.code, "name_zh": r.name_zh, "name_en": r.name_en, "attrs": r.attrs}
-            for r in read_rows(path, progress)
+            for r in rows(progress)
         ),
     )
     session.flush()
@@ -92,10 +122,13 @@ def load_table(
     provisional: bool = False,
     check_progress: ProgressFn | None = None,
     load_progress: ProgressFn | None = None,
+    file_format: FileFormat = FileFormat.CSV,
 ) -> CodeTableVersion:
-    """Loads a CSV file as a new version of ``table``. A bad file stores nothing.
+    """Loads a file as a new version of ``table``. A bad file stores nothing.
 
-    The file is read twice, streaming: first every row is checked, then the rows are inserted.
+    ``file_format`` ``csv`` is the platform's CSV; ``unece`` the official UNECE UN/LOCODE
+    list (see ``codes.unece``). The file is read twice, streaming: first every row is
+    checked, then the rows are inserted.
     """
     if not TABLE_NAME.match(table):
         raise BadRequest(
@@ -118,21 +151,24 @@ def load_table(
             code="code_table_version_exists",
         )
     extra = _heading_check(session, start) if table == "hs_code" else None
-    check_file(path, table, extra=extra, progress=check_progress)
+    rows = _unece_source(path, table) if file_format is FileFormat.UNECE else _csv_source(path)
+    check_rows(rows(check_progress), table, extra=extra)
     title_zh, title_en = titles_for(table)
     row = CodeTableVersion(
         name=table,
         version=label,
         title_zh=title_zh,
         title_en=title_en,
-        source=source or f"file {path.name}",
+        source=source
+        or (f"UNECE UN/LOCODE file {path.name}" if file_format is FileFormat.UNECE else "")
+        or f"file {path.name}",
         confidence=confidence,
         provisional=provisional,
         valid_from=start,
         valid_to=valid_to,
         loaded_at=clock.now(),
     )
-    stored = _store(session, row, path, load_progress)
+    stored = _store(session, row, rows, load_progress)
     # Lookups share version lists process-wide: make this version visible to them.
     note_loaded(session, [table])
     return stored

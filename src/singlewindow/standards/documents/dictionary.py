@@ -58,16 +58,28 @@ def _cell(text: str) -> str:
 
 
 def _preamble(d: DocumentType) -> str:
+    if d.xml_root:
+        xml = (
+            f"China customs XML: root `{d.xml_root}` (version {d.xml_version}), namespace "
+            f"`{d.xml_namespace}`.\n\n"
+        )
+        dates = "Dates are `YYYY-MM-DD` in JSON and `YYYYMMDD` in XML"
+    else:
+        # Definitions without XML tags: the message-format modules keep their own mapping.
+        xml = "The XML and EDIFACT forms are mapped by the message-format modules.\n\n"
+        dates = (
+            "Dates are `YYYY-MM-DD`, date-times ISO 8601 with a UTC offset "
+            "(`2026-11-29T08:00:00+08:00`)"
+        )
     return (
         f"# {d.title_zh} / {d.title_en}\n\n"
         f"Document type `{d.type}`, definition version {d.version}. {d.description}\n\n"
-        f"China customs XML: root `{d.xml_root}` (version {d.xml_version}), namespace "
-        f"`{d.xml_namespace}`.\n\n"
+        f"{xml}"
         "Generated from the definition by "
         "`singlewindow.standards.documents.dictionary.data_dictionary`; do not edit by hand.\n\n"
         "Required: *always* 必填 (when the block is present) · *import* / *export* 进口/出口必填 · "
-        "*optional* 选填 · *if: name* — a condition listed at the end. Dates are `YYYY-MM-DD` "
-        "in JSON and `YYYYMMDD` in XML; decimals travel as JSON numbers or strings and are "
+        "*optional* 选填 · *if: name* — a condition listed at the end. "
+        f"{dates}; decimals travel as JSON numbers or strings and are "
         "read as exact decimals. Code tables are checked as valid on the declaration date."
     )
 
@@ -114,7 +126,7 @@ def _row(index: int, f: FieldDef, xml_parent: str = "") -> str:
     cells = [
         str(index),
         f"`{f.name}`",
-        f"`{xml_parent}{f.xml_tag}`",
+        f"`{xml_parent}{f.xml_tag}`" if f.xml_tag else "",
         f.label_zh,
         f.label_en,
         _type(f),
@@ -144,9 +156,10 @@ def _block_section(block: BlockDef) -> str:
         f"`{block.xml_container}/{block.xml_tag}`" if block.xml_container else f"`{block.xml_tag}`"
     )
     shape = "array" if block.repeated else "object"
+    xml = f", XML {xml}" if block.xml_tag else ""
     intro = (
         f"## {block.label_en} {block.label_zh} — `{block.name}`\n\n"
-        f"JSON {shape}, XML {xml}, occurs {block.min_occurs}..{high}."
+        f"JSON {shape}{xml}, occurs {block.min_occurs}..{high}."
     )
     if block.description:
         intro += f" {block.description}"
@@ -161,6 +174,8 @@ def _conditions(d: DocumentType) -> str:
     ]
     for c in d.conditions:
         values = ", ".join(c.values) or "(present)"
+        if c.unless_field:
+            values += f" — unless `{c.unless_field}` is {', '.join(c.unless_values)}"
         rows.append(
             "| "
             + " | ".join(_cell(x) for x in (f"`{c.name}`", f"`{c.field}`", values, c.en, c.zh))

@@ -35,7 +35,7 @@ def json_schema(doc_type: str) -> dict[str, Any]:
     properties.update({b.name: _block_schema(b, definition) for b in definition.blocks})
     required = [f.name for f in definition.root_fields if f.required == ALWAYS]
     required += [b.name for b in definition.blocks if b.min_occurs > 0]
-    return {
+    schema: dict[str, Any] = {
         "$schema": DRAFT,
         "$id": f"urn:singlewindow:document-type:{definition.type}:{definition.version}",
         "title": definition.title_en,
@@ -49,8 +49,11 @@ def json_schema(doc_type: str) -> dict[str, Any]:
         "properties": properties,
         "required": required,
         "additionalProperties": False,
-        "allOf": _direction_rules(definition) + _condition_rules(definition),
     }
+    rules = _direction_rules(definition) + _condition_rules(definition)
+    if rules:  # an empty allOf is not a valid schema
+        schema["allOf"] = rules
+    return schema
 
 
 def field_schema(f: FieldDef) -> dict[str, Any]:
@@ -155,6 +158,9 @@ def _block_constraint(block: BlockDef, constraint: dict[str, Any]) -> dict[str, 
 
 
 def _direction_rules(definition: DocumentType) -> list[dict[str, Any]]:
+    fields = [f for b in definition.blocks for f in b.json_fields]
+    if not any(f.required in (IMPORT, EXPORT) or f.direction is not Direction.BOTH for f in fields):
+        return []  # a document without import/export-bound fields (transport documents)
     rules = []
     for flag, rule, other in (("I", IMPORT, Direction.EXPORT), ("E", EXPORT, Direction.IMPORT)):
         then: dict[str, Any] = {"properties": {}}
@@ -178,15 +184,20 @@ def _condition_rules(definition: DocumentType) -> list[dict[str, Any]]:
         if condition.field.startswith(".") or not condition.values:
             continue
         then = _condition_then(condition, definition)
-        if then:
-            rules.append({"if": _path_in(condition), "then": then})
+        if not then:
+            continue
+        holds = _path_in(condition.field, condition.values)
+        if condition.unless_field:
+            unless = _path_in(condition.unless_field, condition.unless_values)
+            holds = {"allOf": [holds, {"not": unless}]}
+        rules.append({"if": holds, "then": then})
     return rules
 
 
-def _path_in(condition: Condition) -> dict[str, Any]:
-    *parents, leaf = condition.field.split(".")
+def _path_in(field: str, values: tuple[str, ...]) -> dict[str, Any]:
+    *parents, leaf = field.split(".")
     schema: dict[str, Any] = {
-        "properties": {leaf: {"enum": list(condition.values)}},
+        "properties": {leaf: {"enum": list(values)}},
         "required": [leaf],
     }
     for parent in reversed(parents):

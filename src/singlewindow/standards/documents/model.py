@@ -51,7 +51,9 @@ class Condition:
     ``field`` is a path into the document: ``head.traf_mode`` (absolute, from the
     document root) or ``.second_qty`` (a sibling in the same block item). With ``values``
     the condition holds when the field's value is one of them; without, when the field
-    is present (not null, not empty).
+    is present (not null, not empty). ``unless_field`` (an absolute path) with
+    ``unless_values`` makes an exception: the condition does not hold when that field's
+    value is one of them (a manifest's cargo fields are not required in a delete message).
     """
 
     name: str
@@ -59,6 +61,21 @@ class Condition:
     en: str
     zh: str
     values: tuple[str, ...] = ()
+    unless_field: str = ""
+    unless_values: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "field": self.field,
+            "values": list(self.values),
+            "en": self.en,
+            "zh": self.zh,
+        }
+        if self.unless_field:
+            out["unless_field"] = self.unless_field
+            out["unless_values"] = list(self.unless_values)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,10 +240,7 @@ class DocumentType:
             },
             "root_fields": [f.as_dict() for f in self.root_fields],
             "blocks": [b.as_dict() for b in self.blocks],
-            "conditions": [
-                {"name": c.name, "field": c.field, "values": list(c.values), "en": c.en, "zh": c.zh}
-                for c in self.conditions
-            ],
+            "conditions": [c.as_dict() for c in self.conditions],
             "charge_rules": [
                 {
                     "trans_mode": r.trans_mode,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from singlewindow.kit.errors import NotFound
 from singlewindow.standards.documents.goods_declaration import GOODS_DECLARATION
 from singlewindow.standards.documents.model import DocumentType
+from singlewindow.standards.documents.transport import TRANSPORT_TYPES
 
-_REGISTRY: dict[str, DocumentType] = {GOODS_DECLARATION.type: GOODS_DECLARATION}
+_REGISTRY: dict[str, DocumentType] = {d.type: d for d in (GOODS_DECLARATION, *TRANSPORT_TYPES)}
 
 
 class UnknownDocumentType(NotFound):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from singlewindow.kit.errors import Finding
 from singlewindow.standards.documents.registry import get_document_type
-from singlewindow.standards.rules import goods_declaration
+from singlewindow.standards.rules import goods_declaration, transport
 from singlewindow.standards.rules.context import Context, finding
 from singlewindow.standards.rules.normalise import normalise
 from singlewindow.standards.rules.structure import check_document
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _CROSS_FIELD: dict[str, Sequence[Callable[[Context], list[Finding]]]] = {
     "goods_declaration": goods_declaration.RULES,
+    **transport.RULES,
 }
 
 

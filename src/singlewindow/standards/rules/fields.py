@@ -96,6 +96,7 @@ def _absent_check(f: FieldDef, definition: DocumentType, make: MakeFinding) -> A
     condition = definition.condition(rule)
     sibling = condition.field[1:] if condition.field.startswith(".") else None
     values = frozenset(condition.values)
+    unless_field, unless_values = condition.unless_field, frozenset(condition.unless_values)
 
     def by_condition(item: dict[str, Any], at: str, ctx: Context, _flag: str | None) -> Any:
         if sibling is not None:
@@ -103,6 +104,9 @@ def _absent_check(f: FieldDef, definition: DocumentType, make: MakeFinding) -> A
         else:
             value = lookup_path(ctx.document, condition.field)
         holds = isinstance(value, str) and value in values if values else is_present(value)
+        if holds and unless_field:
+            exception = lookup_path(ctx.document, unless_field)
+            holds = not (isinstance(exception, str) and exception in unless_values)
         return make(at + suffix, "required", "is required", "为必填项") if holds else None
 
     return by_condition

@@ -10,11 +10,14 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from stdnum import iso6346
+import pycountry
+from stdnum import imo, iso6346
 from stdnum.cn import uscc
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
 from singlewindow.standards.rules.context import Context
+from singlewindow.standards.rules.mrz import MrzError, parse_mrz
+from singlewindow.standards.rules.values import as_datetime
 
 Problem = tuple[str, str, str]
 Check = Callable[[str, Context], list[Problem]]
@@ -128,10 +131,122 @@ def check_foreign_port(value: str, ctx: Context) -> list[Problem]:
     ]
 
 
+_IMO_PREFIX = re.compile(r"(?:UN|IMO ?)?(\d{7})", re.ASCII)
+
+
+def imo_number(value: str) -> str | None:
+    """The 7 digits of an IMO ship number written ``9074729``, ``UN9074729`` (the manifest
+    XML convention) or ``IMO 9074729``; ``None`` when it is none of these."""
+    match = _IMO_PREFIX.fullmatch(value)
+    return match.group(1) if match else None
+
+
+def check_imo(value: str, _ctx: Context) -> list[Problem]:
+    """IMO ship identification number: 7 digits, the last the check digit (weights 7..2).
+    The ``UN`` and ``IMO`` prefixes are accepted (see ``imo_number``)."""
+    return list(imo_problems(value))
+
+
+@lru_cache(maxsize=4096)
+def imo_problems(value: str) -> tuple[Problem, ...]:
+    """The problems of an IMO number (empty: valid); pure, no context needed."""
+    number = imo_number(value)
+    if number is None:
+        return (("imo_format", "must be a 7-digit IMO number", "应为7位IMO编号"),)
+    if not imo.is_valid(number):
+        return (("imo_check_digit", "the IMO check digit is wrong", "IMO编号校验位错误"),)
+    return ()
+
+
+# UN/LOCODE uses ISO 3166 alpha-2 plus XZ (installations in international waters).
+_LOCODE_EXTRA_COUNTRIES = frozenset({"XZ"})
+UNLOCODE_SHAPE = re.compile(r"[A-Z]{2}[A-Z2-9]{3}", re.ASCII)
+
+
+def check_unlocode(value: str, _ctx: Context) -> list[Problem]:
+    """UN/LOCODE shape: an existing ISO 3166 alpha-2 country and 3 characters A-Z or 2-9.
+    Whether the location exists is the ``unlocode`` code table's business."""
+    if not UNLOCODE_SHAPE.fullmatch(value):
+        return [
+            (
+                "unlocode_format",
+                "must be 5 characters: a country code and 3 letters or digits 2-9",
+                "应为5位：2位国家代码加3位字母或数字2-9",
+            )
+        ]
+    if not _is_alpha2(value[:2]):
+        return [
+            (
+                "unlocode_country_unknown",
+                f"country {value[:2]} does not exist",
+                f"国家代码 {value[:2]} 不存在",
+            )
+        ]
+    return []
+
+
+@lru_cache(maxsize=512)
+def _is_alpha2(code: str) -> bool:
+    return code in _LOCODE_EXTRA_COUNTRIES or pycountry.countries.get(alpha_2=code) is not None
+
+
+def check_un_number(value: str, _ctx: Context) -> list[Problem]:
+    """UN number of the UN Model Regulations: 4 digits from 0004 (the list starts there;
+    no upper bound, since every edition adds numbers)."""
+    if len(value) == 4 and value.isascii() and value.isdigit() and int(value) >= 4:
+        return []
+    return [("un_number_format", "must be a 4-digit UN number (0004 and above)",
+             "应为4位联合国编号(0004及以上)")]  # fmt: skip
+
+
+def check_mrz(value: str, _ctx: Context) -> list[Problem]:
+    """ICAO 9303 machine readable zone (TD1, TD2, TD3, visas): layout and check digits.
+    Agreement with the person's fields is a cross-field rule (``rules.transport``)."""
+    try:
+        parse_mrz(value)
+    except MrzError as error:
+        return [(error.code, error.en, error.zh)]
+    return []
+
+
+def check_stowage(value: str, _ctx: Context) -> list[Problem]:
+    """Bay-row-tier stowage position (ISO 9711-1): ``BBRRTT`` or ``BBBRRTT``. The bay is not
+    00; tiers are even and not 00 (02.. in the hold, 72/82.. on deck)."""
+    if not (value.isascii() and value.isdigit() and len(value) in (6, 7)):
+        return [("stowage_format", "must be bay-row-tier: 6 or 7 digits", "应为排-列-层6或7位数字")]
+    bay, tier = int(value[:-4]), int(value[-2:])
+    if bay == 0:
+        return [("stowage_bay", "the bay may not be 00", "贝位不能为00")]
+    if tier == 0 or tier % 2:
+        return [("stowage_tier", f"tier {value[-2:]} is not an even tier number",
+                 f"层号 {value[-2:]} 不是偶数层号")]  # fmt: skip
+    return []
+
+
+def check_datetime_offset(value: str, _ctx: Context) -> list[Problem]:
+    """An ISO 8601 date-time that names its UTC offset: times cross time zones here."""
+    moment = as_datetime(value)
+    if moment is not None and moment.tzinfo is None:
+        return [
+            (
+                "datetime_offset",
+                "needs a UTC offset, e.g. 2026-11-29T08:00:00+08:00",
+                "须带时区偏移，如 2026-11-29T08:00:00+08:00",
+            )
+        ]
+    return []
+
+
 CHECKS: dict[str, Check] = {
     "uscc": check_uscc,
     "customs_code": check_customs_code,
     "hs_code": check_hs_code,
     "container": check_container,
     "foreign_port": check_foreign_port,
+    "imo": check_imo,
+    "unlocode": check_unlocode,
+    "un_number": check_un_number,
+    "mrz": check_mrz,
+    "stowage": check_stowage,
+    "datetime_offset": check_datetime_offset,
 }

@@ -6,12 +6,14 @@ from typing import Any
 
 from singlewindow.standards.documents.model import BlockDef, FieldDef, FieldType
 from singlewindow.standards.documents.registry import get_document_type
+from singlewindow.standards.rules.transport import normalise_means
 from singlewindow.standards.rules.values import as_decimal, as_integer, decimal_text, is_present
 
 
 def normalise(doc_type: str, document: Any) -> Any:
     """Canonical JSON: decimals as plain-notation strings (``"1200.50"``, never floats),
-    integers as ints, null and empty-string fields dropped. Values that do not have
+    integers as ints, null and empty-string fields dropped, a sea vessel id written ``UN`` +
+    IMO (manifest XML) reduced to the IMO number. Values that do not have
     their field's type, unknown keys and non-object input are returned untouched, so
     ``validate`` still reports them. Idempotent."""
     if not isinstance(document, dict):
@@ -28,7 +30,7 @@ def normalise(doc_type: str, document: Any) -> Any:
             out[key] = _block(blocks[key], value)
         else:
             out[key] = value
-    return out
+    return normalise_means(doc_type, out)
 
 
 def _block(block: BlockDef, value: Any) -> Any:
