@@ -125,26 +125,7 @@ def read_items(
     """Every message of ``stream`` as an ``Item``, read lazily in bounded memory."""
     counted = io.BufferedReader(_Counting(stream, on_read), buffer_size=256 * 1024)
     if fmt == "edifact":
-        from singlewindow.standards.edifact import detect as edifact
-
-        for parsed in edifact.iter_documents(counted):
-            if isinstance(parsed, edifact.Parsed):
-                yield Item(
-                    parsed.message_index,
-                    f"offset {parsed.offset}",
-                    parsed.doc_type,
-                    parsed.document,
-                    reference=parsed.reference,
-                )
-            else:
-                yield Item(
-                    parsed.index,
-                    f"offset {parsed.offset}",
-                    None,
-                    None,
-                    tuple(parsed.findings),
-                    reference=parsed.reference or "",
-                )
+        yield from _edifact_items(counted)
         return
     from singlewindow.standards.xml import transport as xml
 
@@ -155,6 +136,41 @@ def read_items(
         else:
             findings = got.findings or (Finding("/", got.code, got.message, got.message_zh),)
             yield Item(got.index, where, None, None, tuple(findings))
+
+
+def _edifact_items(counted: BinaryIO) -> Iterator[Item]:
+    """EDIFACT messages as items. An interchange-level problem found after some messages
+    (a truncated file, a wrong UNZ count) ends the stream with one more rejected item: the
+    messages before it were complete and stand, each on its own."""
+    from singlewindow.standards.edifact import detect as edifact
+
+    index = 0
+    try:
+        for parsed in edifact.iter_documents(counted):
+            if isinstance(parsed, edifact.Parsed):
+                index = parsed.message_index
+                yield Item(
+                    parsed.message_index,
+                    f"offset {parsed.offset}",
+                    parsed.doc_type,
+                    parsed.document,
+                    reference=parsed.reference,
+                )
+            else:
+                index = parsed.index
+                yield Item(
+                    parsed.index,
+                    f"offset {parsed.offset}",
+                    None,
+                    None,
+                    tuple(parsed.findings),
+                    reference=parsed.reference or "",
+                )
+    except SingleWindowError as error:
+        findings = tuple(error.findings) or (
+            Finding("/", error.code, error.message, error.message_zh),
+        )
+        yield Item(index + 1, "interchange", None, None, findings)
 
 
 Submit = Callable[[Session, Principal, str, dict[str, Any]], tuple[str, bool]]

@@ -72,13 +72,17 @@ def test_every_mapped_field_round_trips() -> None:
     assert "UNB+UNOW:4+" in text  # Chinese names need UTF-8
 
 
-def test_latin_text_is_written_as_unoc() -> None:
+def test_ascii_text_is_written_as_unoc_and_anything_else_as_utf8() -> None:
     doc = sample_manifest("MT1101")
     for consignment in doc["consignments"]:
         consignment["consignee_name"] = "SHENZHEN QIANHAI DEMO TECHNOLOGY CO., LTD."
-    assert manifest_to_cuscar(doc, **ENVELOPE).startswith(
-        "UNA:+.? 'UNB+UNOC:3+CARRIER01+CNSW+261129:0800+IC0001'"
-    )
+    text = manifest_to_cuscar(doc, **ENVELOPE)
+    assert text.startswith("UNA:+.? 'UNB+UNOC:3+CARRIER01+CNSW+261129:0800+IC0001'")
+    doc["consignments"][0]["consignee_name"] = "Société Générale"
+    accented = manifest_to_cuscar(doc, **ENVELOPE)
+    assert "UNB+UNOW:4+" in accented
+    read = read_interchange(accented.encode("utf-8"))
+    assert cuscar_to_manifest(read.messages[0]) == doc
 
 
 def test_edifact_json_edifact_is_equal_modulo_whitespace() -> None:

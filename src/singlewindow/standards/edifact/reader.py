@@ -60,8 +60,15 @@ class _Open:
     overflow: bool = False
     findings: list[Finding] = field(default_factory=list)
 
-    def problem(self, position: int | None, code: str, *, element: int | None = None,
-                component: int | None = None, **params: object) -> None:  # fmt: skip
+    def problem(
+        self,
+        position: int | None,
+        code: str,
+        *,
+        element: int | None = None,
+        component: int | None = None,
+        **params: object,
+    ) -> None:
         path = (
             f"/messages/{self.index}"
             if position is None
@@ -170,9 +177,12 @@ class InterchangeReader:
             except SyntaxProblem as error:
                 self._fail("/interchange/UNA", "invalid_una", detail=error.en, detail_zh=error.zh)
             except UnicodeDecodeError:
-                self._fail("/interchange/UNA", "invalid_una",
-                           detail="The UNA separators must be ASCII characters",
-                           detail_zh="UNA 分隔符必须为 ASCII 字符")  # fmt: skip
+                self._fail(
+                    "/interchange/UNA",
+                    "invalid_una",
+                    detail="The UNA separators must be ASCII characters",
+                    detail_zh="UNA 分隔符必须为 ASCII 字符",
+                )
             data, offset = self._skip_blanks(data[9:], offset + 9)
         if not data.startswith(b"UNB"):
             if data[:3] == b"ISA":
@@ -182,11 +192,14 @@ class InterchangeReader:
             self._fail("/interchange/UNB", "missing_unb")
         separator, expected = data[3:4].decode("latin-1"), self._delimiters.data
         if separator != expected:
-            self._fail("/interchange/UNA", "wrong_separators",
-                       detail=f"UNB is followed by {separator!r}, not the data element "
-                       f"separator {expected!r}: declare the separators in a UNA segment",
-                       detail_zh=f"UNB 后为 {separator!r}，不是数据元分隔符 {expected!r}："
-                       "请用 UNA 段声明分隔符")  # fmt: skip
+            self._fail(
+                "/interchange/UNA",
+                "wrong_separators",
+                detail=f"UNB is followed by {separator!r}, not the data element "
+                f"separator {expected!r}: declare the separators in a UNA segment",
+                detail_zh=f"UNB 后为 {separator!r}，不是数据元分隔符 {expected!r}："
+                "请用 UNA 段声明分隔符",
+            )
         return data, offset
 
     @staticmethod
@@ -199,11 +212,14 @@ class InterchangeReader:
     def _read_unb(self, raw: RawSegment | None) -> InterchangeHeader:
         terminator = self._delimiters.terminator
         if raw is None or not raw.terminated:
-            self._fail("/interchange/UNB", "wrong_separators",
-                       detail=f"The UNB segment is not terminated by {terminator!r}: the file "
-                       "is truncated or uses other separators (declare them in a UNA segment)",
-                       detail_zh=f"UNB 段未以 {terminator!r} 结束：文件被截断或使用了其他分隔符"
-                       "(请用 UNA 段声明)")  # fmt: skip
+            self._fail(
+                "/interchange/UNB",
+                "wrong_separators",
+                detail=f"The UNB segment is not terminated by {terminator!r}: the file "
+                "is truncated or uses other separators (declare them in a UNA segment)",
+                detail_zh=f"UNB 段未以 {terminator!r} 结束：文件被截断或使用了其他分隔符"
+                "(请用 UNA 段声明)",
+            )
         unb = self._parse_service(raw, "/interchange/UNB", "latin-1")
         if unb is None:
             raise rejected(self.findings)
@@ -211,8 +227,12 @@ class InterchangeReader:
         syntax = value(unb, 1, 1)
         encoding = self.encoding or SYNTAX_ENCODINGS.get(syntax)
         if encoding is None:
-            self._fail("/interchange/UNB/elements/1", "unsupported_syntax", syntax=syntax[:8],
-                       supported=", ".join(SYNTAX_ENCODINGS))  # fmt: skip
+            self._fail(
+                "/interchange/UNB/elements/1",
+                "unsupported_syntax",
+                syntax=syntax[:8],
+                supported=", ".join(SYNTAX_ENCODINGS),
+            )
         day, clock = value(unb, 4, 1), value(unb, 4, 2)
         full = ("" if len(day) == 8 else ("19" if day[:2] > "50" else "20")) + day
         return InterchangeHeader(
@@ -234,23 +254,38 @@ class InterchangeReader:
     def _check_unb(unb: Segment) -> None:
         problems: list[tuple[int, str, str]] = []
         if not value(unb, 1, 1) or not value(unb, 1, 2):
-            problems.append((1, "UNB must name the syntax and its version (e.g. UNOC:3)",
-                             "UNB 必须给出语法标识及版本(如 UNOC:3)"))  # fmt: skip
+            problems.append(
+                (
+                    1,
+                    "UNB must name the syntax and its version (e.g. UNOC:3)",
+                    "UNB 必须给出语法标识及版本(如 UNOC:3)",
+                )
+            )
         if not value(unb, 2):
             problems.append((2, "UNB must name the sender", "UNB 必须给出发送方"))
         if not value(unb, 3):
             problems.append((3, "UNB must name the recipient", "UNB 必须给出接收方"))
         if not _UNB_DATE.fullmatch(value(unb, 4, 1)) or not _UNB_TIME.fullmatch(value(unb, 4, 2)):
-            problems.append((4, "UNB date/time must be YYMMDD (or CCYYMMDD) and HHMM",
-                             "UNB 日期/时间应为 YYMMDD(或 CCYYMMDD)和 HHMM"))  # fmt: skip
+            problems.append(
+                (
+                    4,
+                    "UNB date/time must be YYMMDD (or CCYYMMDD) and HHMM",
+                    "UNB 日期/时间应为 YYMMDD(或 CCYYMMDD)和 HHMM",
+                )
+            )
         if not 1 <= len(value(unb, 5)) <= 14:
-            problems.append((5, "UNB must carry an interchange control reference of 1 to 14 "
-                             "characters", "UNB 交换控制参考号应为 1 至 14 个字符"))  # fmt: skip
+            problems.append(
+                (
+                    5,
+                    "UNB must carry an interchange control reference of 1 to 14 characters",
+                    "UNB 交换控制参考号应为 1 至 14 个字符",
+                )
+            )
         if problems:
             raise rejected(
                 finding(
                     f"/interchange/UNB/elements/{element}", "invalid_unb", detail=en, detail_zh=zh
-                )  # fmt: skip
+                )
                 for element, en, zh in problems
             )
 
@@ -308,16 +343,26 @@ class InterchangeReader:
             self._count_check(unz, self._units, "/interchange/UNZ", "messages")
         assert self.header is not None
         if value(unz, 2) != self.header.reference:
-            self._problem("/interchange/UNZ/elements/2", "interchange_reference_mismatch",
-                          found=value(unz, 2)[:14], expected=self.header.reference)  # fmt: skip
+            self._problem(
+                "/interchange/UNZ/elements/2",
+                "interchange_reference_mismatch",
+                found=value(unz, 2)[:14],
+                expected=self.header.reference,
+            )
 
     def _count_check(self, segment: Segment, actual: int, path: str, what: str) -> None:
         declared = value(segment, 1)
         if not _DIGITS.fullmatch(declared):
             self._problem(path + "/elements/1", "invalid_control_count", tag=segment.tag, what=what)
         elif int(declared) != actual:
-            self._problem(path + "/elements/1", "control_count_mismatch", tag=segment.tag,
-                          declared=int(declared), actual=actual, what=what)  # fmt: skip
+            self._problem(
+                path + "/elements/1",
+                "control_count_mismatch",
+                tag=segment.tag,
+                declared=int(declared),
+                actual=actual,
+                what=what,
+            )
 
     def _after_end(self, position: int) -> None:
         if not any(f.code == "data_after_unz" for f in self.findings):
@@ -355,9 +400,7 @@ class InterchangeReader:
             return None
         except SyntaxProblem as problem:
             current.findings.append(
-                Finding(
-                    segment_path(current.index, position), problem.code, problem.en, problem.zh
-                )  # fmt: skip
+                Finding(segment_path(current.index, position), problem.code, problem.en, problem.zh)
             )
             return None
         current.segments.append(segment)
@@ -378,8 +421,13 @@ class InterchangeReader:
             self._units += 1
             self._group_units += 1
         if current.findings or unh is None or unt is None:
-            return Rejection(current.index, current.offset, reference or None,
-                             message_type or None, tuple(current.findings))  # fmt: skip
+            return Rejection(
+                current.index,
+                current.offset,
+                reference or None,
+                message_type or None,
+                tuple(current.findings),
+            )
         assert self.header is not None
         return Message(
             index=current.index,
@@ -400,19 +448,37 @@ class InterchangeReader:
         if not 1 <= len(reference) <= 14:
             current.problem(1, "invalid_message_reference", element=1)
         if not _MESSAGE_TYPE.fullmatch(message_type):
-            current.problem(1, "invalid_message_identifier", element=2, component=1,
-                            part="type (six letters)", part_zh="类型(六个字母)")  # fmt: skip
+            current.problem(
+                1,
+                "invalid_message_identifier",
+                element=2,
+                component=1,
+                part="type (six letters)",
+                part_zh="类型(六个字母)",
+            )
         for number, (part, (en, zh)) in enumerate(
             zip(identifier, _IDENTIFIER_PARTS, strict=True), 2
         ):
             if not part:
-                current.problem(1, "invalid_message_identifier", element=2, component=number,
-                                part=en, part_zh=zh)  # fmt: skip
+                current.problem(
+                    1,
+                    "invalid_message_identifier",
+                    element=2,
+                    component=number,
+                    part=en,
+                    part_zh=zh,
+                )
         if self._group is not None:
             expected = value(self._group[1], 1)
             if expected and message_type and expected != message_type:
-                current.problem(1, "group_message_type_mismatch", element=2, component=1,
-                                found=message_type, expected=expected[:6])  # fmt: skip
+                current.problem(
+                    1,
+                    "group_message_type_mismatch",
+                    element=2,
+                    component=1,
+                    found=message_type,
+                    expected=expected[:6],
+                )
 
     @staticmethod
     def _check_unt(current: _Open, unt: Segment, reference: str | None) -> None:
@@ -420,11 +486,21 @@ class InterchangeReader:
         if not _DIGITS.fullmatch(declared):
             current.problem(position, "invalid_segment_count", element=1)
         elif int(declared) != current.count:
-            current.problem(position, "segment_count_mismatch", element=1,
-                            declared=int(declared), actual=current.count)  # fmt: skip
+            current.problem(
+                position,
+                "segment_count_mismatch",
+                element=1,
+                declared=int(declared),
+                actual=current.count,
+            )
         if reference is not None and value(unt, 2) != reference:
-            current.problem(position, "message_reference_mismatch", element=2,
-                            found=value(unt, 2)[:14], expected=reference[:14])  # fmt: skip
+            current.problem(
+                position,
+                "message_reference_mismatch",
+                element=2,
+                found=value(unt, 2)[:14],
+                expected=reference[:14],
+            )
 
     # -- helpers -------------------------------------------------------------------------------
 

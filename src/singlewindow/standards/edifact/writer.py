@@ -1,8 +1,9 @@
 """Writing interchanges: UNA, UNB, one UNH … UNT per message body, UNZ.
 
-The syntax is chosen from the text: ``UNOC:3`` (ISO 8859-1) when every character fits,
-otherwise ``UNOW:4`` (UTF-8), so Chinese names travel unchanged. ``encode_interchange``
-turns the text into the bytes that syntax means.
+The syntax is chosen from the text: ``UNOC:3`` when it is plain ASCII (the widest-supported
+syntax, and the same bytes in every codec), otherwise ``UNOW:4`` (UTF-8), so Chinese names
+travel unchanged. Either way the interchange's bytes are ``text.encode("utf-8")``;
+``encode_interchange`` does exactly that after checking the text can be encoded.
 """
 
 from __future__ import annotations
@@ -64,13 +65,13 @@ def write_interchange(
         messages.extend(body)
         messages.append(build("UNT", str(len(body) + 2), str(number)))
     trailer = build("UNZ", str(len(bodies)), reference)
-    for syntax, version in (("UNOC", "3"), ("UNOW", "4")):
+    for syntax, version, codec in (("UNOC", "3", "ascii"), ("UNOW", "4", "utf-8")):
         day = stamp.strftime("%y%m%d" if version == "3" else "%Y%m%d")
         header = build(
             "UNB", [syntax, version], sender, recipient, [day, stamp.strftime("%H%M")], reference
         )
         text = render([header, *messages, trailer], delimiters, line_breaks=line_breaks)
-        if _fits(text, SYNTAX_ENCODINGS[syntax]):
+        if _fits(text, codec):
             return text
     raise ValidationFailed(
         "The document contains characters that cannot be encoded (lone surrogates)",
@@ -84,7 +85,7 @@ def write_interchange(
 
 
 def encode_interchange(text: str) -> bytes:
-    """The bytes of an interchange written by ``write_interchange`` (codec from UNB)."""
+    """The bytes of an interchange text, in the codec its UNB syntax identifier names."""
     found = _SYNTAX_IN_UNB.search(text[:200])
     codec = SYNTAX_ENCODINGS.get(found.group(1), "utf-8") if found else "utf-8"
     return text.encode(codec)
