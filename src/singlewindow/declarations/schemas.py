@@ -15,6 +15,7 @@ class WarningOut(BaseModel):
     code: str
     message: str
     message_zh: str
+    severity: str = "warning"
 
 
 class Receipt(BaseModel):

@@ -264,9 +264,9 @@ def submit(
     warnings: list[dict[str, str]] = []
     if not draft:
         _validate(session, document, max_lines)
-        warnings = _manifest_warnings(session, document, settings)
         mandate = _check_declarant(session, principal, document)
         mandate_id = mandate.id if mandate is not None else None
+        warnings = _manifest_warnings(session, document, settings)  # only to its declarant
         signature = _check_signature(session, principal, mandate, signed, settings)
     if existing is not None:
         existing.mandate_id = mandate_id
