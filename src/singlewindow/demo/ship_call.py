@@ -134,7 +134,7 @@ def _manifest(
 def _declaration(trader: DemoTrader, prefill: dict[str, Any], ie_flag: str) -> dict[str, Any]:
     """A goods declaration: the trader's goods lines, the pre-filled transport facts."""
     doc = sample_goods_declaration(
-        ie_flag, lines=2, client_ref=f"SHIPCALL-DEC-{ie_flag}-{time.time_ns()}"
+        ie_flag, lines=2, client_ref=f"SC-{ie_flag}-{time.time_ns() % 10**15}"
     )
     head = doc["head"]
     head.update(
@@ -149,7 +149,9 @@ def _declaration(trader: DemoTrader, prefill: dict[str, Any], ie_flag: str) -> d
     if prefill.get("free_text"):
         doc["free_text"] = {**doc.get("free_text", {}), **prefill["free_text"]}
     if prefill.get("containers"):
-        doc["containers"] = prefill["containers"]
+        # The manifest knows the boxes; only the trader knows which goods lines are in each.
+        lines = ",".join(str(line["g_no"]) for line in doc["lines"])
+        doc["containers"] = [{"goods_no": lines, **box} for box in prefill["containers"]]
     doc["licences"] = []
     return doc
 
