@@ -170,6 +170,10 @@ def test_callers_without_the_role_get_403(api_node: ApiNode, analyst_session: Te
     assert checked > 50
 
 
+# Lookups by a required query parameter (not a list): the parameter's seeded value, which
+# belongs to the first trader's organisation; another organisation gets 404.
+QUERY_LOOKUPS = {"/api/v1/prefill/goods-declaration": "bill_no"}
+
 # Ids that belong to the first trader's organisation (conftest creates them).
 OWNED = (
     "declaration_id",
@@ -197,6 +201,14 @@ def test_another_organisation_sees_no_data(api_node: ApiNode) -> None:
             assert r.status_code in (403, 404, 422), f"{method} {path}: {r.status_code}"
             if method == "GET" or r.status_code != 422:
                 assert r.status_code in (403, 404), f"{method} {path}: {r.status_code}"
+            checked += 1
+        elif path in QUERY_LOOKUPS:
+            param = QUERY_LOOKUPS[path]
+            params = {param: api_node.known[param]}
+            mine = client.get(path, params=params, headers=api_node.auth("trader"))
+            assert mine.status_code == 200, f"{method} {path}: {mine.text[:200]}"
+            r = client.get(path, params=params, headers=other)
+            assert r.status_code == 404, f"{method} {path}: {r.status_code} {r.text[:200]}"
             checked += 1
         elif method == "GET" and not names:
             r = _call(client, method, _url(api_node, path), other)

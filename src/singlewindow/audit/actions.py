@@ -21,6 +21,13 @@ DECLARATION_WITHDRAWN: Final = "declaration.withdrawn"
 DECLARATION_DECISION: Final = "declaration.decision_applied"
 DECLARATION_READ: Final = "declaration.read"
 
+# Transport (docs/transport.md): reports, clearances, manifests, reconciliation.
+TRANSPORT_REPORT_SUBMITTED: Final = "transport.report_submitted"
+TRANSPORT_CLEARANCE: Final = "transport.clearance_recorded"
+TRANSPORT_REPORT_READ: Final = "transport.report_read"
+MANIFEST_SUBMITTED: Final = "manifest.submitted"
+MANIFEST_DISCREPANCY_RESOLVED: Final = "manifest.discrepancy_resolved"
+
 # Operator actions (the detail carries what changed, before and after where it helps).
 PARTY_CHANGED: Final = "party.changed"
 KEY_CREATED: Final = "party.key_created"

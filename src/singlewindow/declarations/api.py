@@ -23,6 +23,7 @@ from singlewindow.declarations.schemas import (
     DeclarationSummary,
     EventOut,
     Receipt,
+    WarningOut,
 )
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import BadRequest, Finding, SingleWindowError, UnsupportedMediaType
@@ -115,7 +116,9 @@ def _submit_once(
                     signed=signed,
                     settings=settings,
                 )
-                receipt = _receipt(result.declaration, result.recipients, result.duplicate)
+                receipt = _receipt(
+                    result.declaration, result.recipients, result.duplicate, result.warnings
+                )
         except IntegrityError:
             if attempt:
                 raise
@@ -131,7 +134,12 @@ def sign_receipt(receipt: Receipt, settings: Settings) -> Receipt:
     return receipt.model_copy(update={"platform_signature": signed["platform_signature"]})
 
 
-def _receipt(declaration: Declaration, recipients: list[str], duplicate: bool) -> Receipt:
+def _receipt(
+    declaration: Declaration,
+    recipients: list[str],
+    duplicate: bool,
+    warnings: list[dict[str, str]] | None = None,
+) -> Receipt:
     return Receipt(
         id=declaration.id,
         unified_no=declaration.unified_no,
@@ -141,6 +149,7 @@ def _receipt(declaration: Declaration, recipients: list[str], duplicate: bool) -
         duplicate=duplicate,
         content_digest=declaration.content_digest,
         accepted_at=declaration.submitted_at,
+        warnings=[WarningOut.model_validate(w) for w in warnings or ()],
     )
 
 
@@ -187,8 +196,11 @@ def submit_batch(
                         document,
                         node_code=settings.node_code,
                         max_lines=settings.max_lines,
+                        settings=settings,
                     )
-                receipt = _receipt(result.declaration, result.recipients, result.duplicate)
+                receipt = _receipt(
+                    result.declaration, result.recipients, result.duplicate, result.warnings
+                )
                 items.append(BatchItem(index=index, status_code=202, receipt=receipt))
             except SingleWindowError as exc:
                 items.append(BatchItem(index=index, status_code=exc.status, error=exc.as_body()))
@@ -304,9 +316,11 @@ def submit_draft(
         declaration_id,
         node_code=settings.node_code,
         max_lines=settings.max_lines,
+        settings=settings,
     )
     # DbSession commits before the response is sent: a failed commit never shows a receipt.
-    return sign_receipt(_receipt(result.declaration, result.recipients, result.duplicate), settings)
+    receipt = _receipt(result.declaration, result.recipients, result.duplicate, result.warnings)
+    return sign_receipt(receipt, settings)
 
 
 @router.post("/{declaration_id}/withdraw", response_model=DeclarationSummary)

@@ -490,7 +490,13 @@ def _notify(session: Session, declaration: Declaration, node_code: str) -> None:
 
 
 def submit_draft(
-    session: Session, principal: Principal, declaration_id: str, *, node_code: str, max_lines: int
+    session: Session,
+    principal: Principal,
+    declaration_id: str,
+    *,
+    node_code: str,
+    max_lines: int,
+    settings: Settings | None = None,
 ) -> Submitted:
     declaration = visible(session, principal, declaration_id, for_change=True)
     if declaration.declarant_code != principal.party_code:
@@ -503,7 +509,8 @@ def submit_draft(
     _validate(session, declaration.document, max_lines)
     mandate = _check_declarant(session, principal, declaration.document)
     declaration.mandate_id = mandate.id if mandate is not None else None
-    return _route_draft(session, principal, declaration, node_code)
+    warnings = _manifest_warnings(session, declaration.document, settings)
+    return _route_draft(session, principal, declaration, node_code, warnings)
 
 
 def withdraw(

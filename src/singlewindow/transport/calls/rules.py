@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from singlewindow.audit import actions
 from singlewindow.kit.clock import CHINA_TZ
 from singlewindow.kit.errors import Finding
 
@@ -28,9 +29,9 @@ MODES = ("sea", "air", "road", "rail")
 VESSEL_RECORD = "CSM001"  # a vessel record: upserts the vessel, belongs to no call
 
 # Audit vocabulary of this context (``context.verb``, like ``audit.actions``).
-AUDIT_REPORT_SUBMITTED = "transport.report_submitted"
-AUDIT_CLEARANCE = "transport.clearance_recorded"
-AUDIT_REPORT_READ = "transport.report_read"
+AUDIT_REPORT_SUBMITTED = actions.TRANSPORT_REPORT_SUBMITTED
+AUDIT_CLEARANCE = actions.TRANSPORT_CLEARANCE
+AUDIT_REPORT_READ = actions.TRANSPORT_REPORT_READ
 AUDIT_CALL = "transport_call"
 AUDIT_REPORT = "transport_report"
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.exchange import service as exchange
 from singlewindow.kit import clock
 from singlewindow.kit.errors import Conflict, Finding, NotFound
@@ -42,7 +43,7 @@ from singlewindow.transport.manifests.rules import (
 from singlewindow.transport.models import Consignment, Discrepancy
 
 KIND = "manifest_discrepancy"
-RESOLVED_ACTION = "manifest.discrepancy_resolved"
+RESOLVED_ACTION = actions.MANIFEST_DISCREPANCY_RESOLVED
 TARGET = "manifest_discrepancy"
 
 

@@ -274,7 +274,16 @@ def find_call(session: Session, journey: Journey, direction: str) -> TransportCa
         found = session.scalar(base.where(TransportCall.journey_out == journey.journey_id).limit(1))
         if found is not None:
             return found
-    return session.scalar(base.where(TransportCall.journey_id == journey.journey_id).limit(1))
+    found = session.scalar(base.where(TransportCall.journey_id == journey.journey_id).limit(1))
+    if found is None and journey.mode == "air" and "/" not in journey.journey_id:
+        # A flight's call is keyed "{flight_no}/{flight_date}"; a manifest names the flight
+        # only: the newest call of that aircraft on that flight number.
+        found = session.scalar(
+            base.where(TransportCall.journey_id.startswith(f"{journey.journey_id}/"))
+            .order_by(TransportCall.created_at.desc())
+            .limit(1)
+        )
+    return found
 
 
 def call(session: Session, call_id: str) -> TransportCall | None:

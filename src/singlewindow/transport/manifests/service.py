@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from singlewindow import audit
+from singlewindow.audit import actions
 from singlewindow.exchange import service as exchange
 from singlewindow.kit import clock
 from singlewindow.kit.digest import digest_of
@@ -48,7 +49,7 @@ from singlewindow.transport.models import (
     TallyRecord,
 )
 
-SUBMITTED_ACTION = "manifest.submitted"
+SUBMITTED_ACTION = actions.MANIFEST_SUBMITTED
 TARGET = "manifest_message"
 
 
