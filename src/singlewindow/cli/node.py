@@ -57,19 +57,37 @@ def run(
         bootstrap(session, s)
         if demo_data and s.run_simulator:
             from singlewindow.declarations.models import Declaration
-            from singlewindow.demo.seed import ensure_demo_traders, submit_demo_declarations
+            from singlewindow.demo.seed import (
+                ensure_demo_partners,
+                ensure_demo_traders,
+                submit_demo_declarations,
+            )
+            from singlewindow.demo.ship_call import submit_demo_ship_call
 
             traders = ensure_demo_traders(session, s)
+            partners = ensure_demo_partners(session)  # after the traders: they revoke demo keys
             for trader in traders:
                 console.print(
                     f"[cyan]demo trader / 演示企业[/cyan] {trader.name_zh} ({trader.code})\n"
                     f"  API key: {trader.token}",
                     soft_wrap=True,
                 )
+            for role, partner in partners.items():
+                console.print(
+                    f"[cyan]demo {role} / 演示{'船代' if role == 'carrier' else '码头'}[/cyan] "
+                    f"{partner.name_zh} ({partner.code})\n  API key: {partner.token}",
+                    soft_wrap=True,
+                )
             if session.scalar(select(func.count()).select_from(Declaration)) == 0:
+                base_url = f"http://{s.host}:{s.port}"
                 threading.Thread(
                     target=submit_demo_declarations,
-                    args=(f"http://{s.host}:{s.port}", traders[0], DEMO_DECLARATIONS),
+                    args=(base_url, traders[0], DEMO_DECLARATIONS),
+                    daemon=True,
+                ).start()
+                threading.Thread(
+                    target=submit_demo_ship_call,
+                    args=(base_url, traders[0], partners),
                     daemon=True,
                 ).start()
     console.print(f"[green]Single Window node {s.node_code} on http://{s.host}:{s.port}[/green]")

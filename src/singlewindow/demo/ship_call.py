@@ -13,6 +13,7 @@ projection of the ship reports.
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,7 @@ EXPORT_BILLS = ("COSU6400000110",)
 IMPORT_BOXES = (container_number("CSNU640001"), container_number("CSNU640002"))
 EXPORT_BOXES = (container_number("CSNU640101"),)
 FINAL = {"released", "rejected", "cleared", "withdrawn"}
+log = logging.getLogger(__name__)
 
 # Which blocks of a ship report each agency may and may not see (docs/transport.md).
 PROJECTIONS = {
@@ -239,6 +241,36 @@ def _visit(
     result.arrival_clearance = call["arrival_clearance"]
     result.departure_clearance = call["departure_clearance"]
     result.discrepancies = len(carrier.get("/api/v1/manifests/discrepancies")["items"])
+
+
+def submit_demo_ship_call(
+    base_url: str,
+    trader: DemoTrader,
+    partners: dict[str, DemoPartner],
+    *,
+    wait_s: float = 60.0,
+    timeout: float = 120.0,
+) -> ShipCallResult:
+    """Runs the ship call against a node that is starting (``singlewindow run`` demo data):
+    waits until it answers, then files the whole visit. Failures are kept in ``error``."""
+    result = ShipCallResult()
+    started = time.monotonic()
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            try:
+                if client.get("/api/v1/health").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        try:
+            _visit(client, trader, partners, result, timeout)
+        except (RuntimeError, httpx.HTTPError) as exc:
+            result.error = str(exc)
+            log.warning("demo ship call stopped: %s", exc)
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
 
 
 def _projections(db: Database, call_id: str) -> dict[str, list[str]]:
