@@ -10,3 +10,4 @@ for backend in embedded postgres-nats; do
   $SW bench ingest --backend "$backend" --count "$N" --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))'
   $SW bench ingest --backend "$backend" --count "$N" --batch 500 --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))'
 done
+$SW bench manifests --count 1000 --consignments 10 --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))'
