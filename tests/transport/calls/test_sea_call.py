@@ -221,3 +221,27 @@ def test_csm_xml_is_the_same_report(node: Node) -> None:
     assert wrong.json()["error"]["code"] == "doc_type_mismatch"
     broken = node.client.post(url, content=b"<CSM002Message", headers=xml)
     assert broken.status_code == 400
+
+
+@SQLITE_ONLY
+def test_agencies_reading_crew_lists_from_their_inbox_is_audited(node: Node) -> None:
+    from sqlalchemy import select
+
+    from singlewindow.audit import actions
+    from singlewindow.audit.models import AuditEntry
+
+    receipt = node.accepted("ship_report", full_report("CSM002", "AUDIT-READ-1"))
+    read = only(node.inbox(BORDER), "ship_report")
+    assert read
+    assert "crew" in read[0]["payload"]
+    with node.db.read_only() as session:
+        entries = [
+            (e.target_type, e.target_id, e.detail["via"], e.detail["kind"])
+            for e in session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.action == actions.TRANSPORT_REPORT_READ,
+                    AuditEntry.actor == BORDER,
+                )
+            )
+        ]
+    assert entries == [(actions.TRANSPORT_CALL, receipt["call_id"], "inbox", "ship_report")]

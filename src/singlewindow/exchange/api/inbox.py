@@ -58,18 +58,38 @@ async def read_inbox(
         await INBOX.wait(code, seen, min(POLL_STEP_S, left))
 
 
+# Transport filings carry personal data (crew and passenger lists): reads are audited too.
+TRANSPORT_KINDS = frozenset(
+    {
+        "ship_report",
+        "aircraft_report",
+        "vehicle_report",
+        "train_report",
+        "person_list",
+        "dangerous_goods",
+    }
+)
+
+
 def _audit_reads(principal: Principal, session: Session, items: list[dict[str, Any]]) -> None:
-    """An agency reading routed declarations is audited (one entry per declaration)."""
+    """An agency reading routed declarations or transport reports is audited (one entry per
+    message read)."""
     for item in items:
-        if item.get("kind") == "goods_declaration":
-            audit.record_principal(
-                session,
-                principal,
-                action=actions.DECLARATION_READ,
-                target_type=actions.DECLARATION,
-                target_id=item.get("correlation_id"),
-                detail={"via": "inbox", "message_id": item.get("id")},
-            )
+        kind = item.get("kind")
+        if kind == "goods_declaration":
+            action, target = actions.DECLARATION_READ, actions.DECLARATION
+        elif kind in TRANSPORT_KINDS:
+            action, target = actions.TRANSPORT_REPORT_READ, actions.TRANSPORT_CALL
+        else:
+            continue
+        audit.record_principal(
+            session,
+            principal,
+            action=action,
+            target_type=target,
+            target_id=item.get("correlation_id"),
+            detail={"via": "inbox", "message_id": item.get("id"), "kind": kind},
+        )
 
 
 @router.post("/inbox/ack", response_model=AckOut)

@@ -32,7 +32,7 @@ VESSEL_RECORD = "CSM001"  # a vessel record: upserts the vessel, belongs to no c
 AUDIT_REPORT_SUBMITTED = actions.TRANSPORT_REPORT_SUBMITTED
 AUDIT_CLEARANCE = actions.TRANSPORT_CLEARANCE
 AUDIT_REPORT_READ = actions.TRANSPORT_REPORT_READ
-AUDIT_CALL = "transport_call"
+AUDIT_CALL = actions.TRANSPORT_CALL
 AUDIT_REPORT = "transport_report"
 
 
