@@ -14,7 +14,9 @@ def all_routers() -> list[APIRouter]:
     from singlewindow.identity.oidc.api import router as oidc
     from singlewindow.mandates.api import router as mandates
     from singlewindow.ops.api import router as ops
+    from singlewindow.ops.status_api import router as service_status
     from singlewindow.parties.api import router as parties
+    from singlewindow.query.api import router as query
     from singlewindow.signing.api import router as signing
     from singlewindow.standards.api import router as document_types
     from singlewindow.standards.codes.api import router as code_tables
@@ -31,7 +33,9 @@ def all_routers() -> list[APIRouter]:
         mandates,
         declarations,
         transport,
+        query,
         agencies,
         exchange,
         audit,
+        service_status,
     ]

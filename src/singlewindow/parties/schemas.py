@@ -75,7 +75,9 @@ KEY_SCOPES = (
     "mandates",
     "parties",
     "prefill",
+    "query",
     "signing",
+    "status",
     "transport",
     "users",
 )
@@ -88,7 +90,9 @@ KeyScope = Literal[
     "mandates",
     "parties",
     "prefill",
+    "query",
     "signing",
+    "status",
     "transport",
     "users",
 ]
