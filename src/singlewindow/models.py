@@ -12,6 +12,7 @@ import singlewindow.identity.models
 import singlewindow.identity.oidc.models
 import singlewindow.kit.sequences
 import singlewindow.mandates.models
+import singlewindow.ops.models
 import singlewindow.parties.models
 import singlewindow.signing.models
 import singlewindow.standards.codes.models

@@ -35,6 +35,7 @@ KEY_REVOKED: Final = "party.key_revoked"
 ROUTING_RULE_CHANGED: Final = "exchange.rule_changed"
 CHANNEL_CHANGED: Final = "exchange.channel_changed"
 DEAD_LETTER_REDRIVEN: Final = "exchange.redriven"
+MAINTENANCE_CHANGED: Final = "ops.maintenance_changed"  # created, deleted
 CODE_TABLE_LOADED: Final = "standards.code_table_loaded"
 CERTIFICATE_CHANGED: Final = "signing.certificate_changed"  # registered, revoked
 MANDATE_CHANGED: Final = "mandate.changed"  # granted, revoked

@@ -83,3 +83,28 @@ def manifests(
         console.print(asdict(result))
     if any(f.rejected or f.accepted != count for f in result.formats):
         raise typer.Exit(1)
+
+
+@app.command("query")
+def query(
+    count: int = typer.Option(1_000_000, min=1, max=10_000_000, help="declarations stored"),
+    samples: int = typer.Option(500, min=1, max=100_000, help="lookups per key"),
+    backend: str = typer.Option("postgres", help="postgres | sqlite (a smoke run)"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Clearance query p50/p99 by every key, with the raw indexed SELECT alongside."""
+    from dataclasses import asdict
+
+    from singlewindow.bench.query import run_query_bench
+
+    if backend not in ("postgres", "sqlite"):
+        console.print("[red]--backend must be postgres or sqlite / 后端取值无效[/red]")
+        raise typer.Exit(2)
+    with console.status(f"bench query {backend} ×{count}…"):
+        result = run_query_bench(count, backend=backend, samples=samples)
+    if as_json:
+        print_json(asdict(result))
+    else:
+        console.print(asdict(result))
+    if any(k.found != k.samples for k in result.keys):
+        raise typer.Exit(1)

@@ -30,6 +30,7 @@ from singlewindow.kit.errors import BadRequest, Finding, SingleWindowError, Unsu
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
 from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
 from singlewindow.kit.settings import Settings
+from singlewindow.ops.continuity import notices_for  # service status (issue 5)
 from singlewindow.parties.access import Declarant, DetachedDeclarant, Reader
 from singlewindow.parties.auth import Principal
 from singlewindow.signing import platform
@@ -119,6 +120,8 @@ def _submit_once(
                 receipt = _receipt(
                     result.declaration, result.recipients, result.duplicate, result.warnings
                 )
+                # service status (issue 5): name the recipients in continuity mode
+                receipt.notices = notices_for(session, settings, receipt.recipients)
         except IntegrityError:
             if attempt:
                 raise
@@ -201,6 +204,8 @@ def submit_batch(
                 receipt = _receipt(
                     result.declaration, result.recipients, result.duplicate, result.warnings
                 )
+                # service status (issue 5): name the recipients in continuity mode
+                receipt.notices = notices_for(session, settings, receipt.recipients)
                 items.append(BatchItem(index=index, status_code=202, receipt=receipt))
             except SingleWindowError as exc:
                 items.append(BatchItem(index=index, status_code=exc.status, error=exc.as_body()))
@@ -320,6 +325,8 @@ def submit_draft(
     )
     # DbSession commits before the response is sent: a failed commit never shows a receipt.
     receipt = _receipt(result.declaration, result.recipients, result.duplicate, result.warnings)
+    # service status (issue 5): name the recipients in continuity mode
+    receipt.notices = notices_for(session, settings, receipt.recipients)
     return sign_receipt(receipt, settings)
 
 

@@ -20,6 +20,7 @@ class Declaration(IdMixin, CreatedMixin, Base):
         UniqueConstraint("declarant_code", "client_ref"),
         Index("ix_declaration_trade_co_scc", "trade_co_scc"),
         Index("ix_declaration_agent_code_scc", "agent_code_scc"),
+        Index("ix_declaration_client_ref", "client_ref"),  # the clearance query by client ref
     )
 
     doc_type: Mapped[str] = mapped_column(String(40))

@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from singlewindow.ops.schemas import ContinuityNotice  # service status (issue 5)
+
 
 class WarningOut(BaseModel):
     """A finding that did not stop the submission (same fields as an error finding)."""
@@ -35,6 +37,12 @@ class Receipt(BaseModel):
         default_factory=list,
         description="findings that did not stop the submission, e.g. a B/L not on the "
         "manifest of its journey (SW_MANIFEST_CHECK=warn)",
+    )
+    # --- service status (issue 5): agencies in continuity mode ---
+    notices: list[ContinuityNotice] = Field(
+        default_factory=list,
+        description="agencies this was routed to that are down or in maintenance: the "
+        "submission is accepted and queued, and delivered when they are back",
     )
     platform_signature: dict[str, str] | None = Field(
         default=None,

@@ -25,6 +25,8 @@ class Message(CreatedMixin, Base):
     __table_args__ = (
         Index("ix_exchange_message_due", "state", "next_attempt_at"),
         Index("ix_exchange_message_recipient_state", "recipient", "state"),
+        # Channel health (ops.channel_status): each recipient's deliveries of the last hour.
+        Index("ix_exchange_message_recipient_delivered", "recipient", "delivered_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

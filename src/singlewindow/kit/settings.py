@@ -39,6 +39,23 @@ class Settings(BaseSettings):
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     long_poll_max_seconds: float = Field(default=30.0, gt=0)
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts a webhook URL may name: host names, *.example.cn wildcards, IP "
+        "addresses and CIDR networks; empty: any host (development only; set it in production)",
+    )
+    # Service status (/api/v1/status): when a channel counts as degraded or down.
+    status_degraded_error_rate: float = Field(default=0.1, ge=0, le=1)
+    status_down_error_rate: float = Field(default=0.5, ge=0, le=1)
+    status_min_attempts: int = Field(
+        default=5, ge=1, description="delivery attempts in the last hour before the rate counts"
+    )
+    status_degraded_backlog_seconds: float = Field(
+        default=300.0, gt=0, description="oldest unacknowledged message older than this: degraded"
+    )
+    status_down_backlog_seconds: float = Field(
+        default=1800.0, gt=0, description="oldest unacknowledged message older than this: down"
+    )
     relay_batch: int = Field(default=200, ge=1)
     # In-process workers started by ``singlewindow run``.
     run_workers: bool = True

@@ -128,6 +128,7 @@ def put_channel(
         secret=body.secret,
         actor=op.party_code,
         exchange=settings.exchange,
+        allowed_hosts=settings.webhook_allowed_hosts,
     )
     audit.record_principal(
         session,

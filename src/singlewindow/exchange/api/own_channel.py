@@ -37,5 +37,6 @@ def put_own_channel(
         secret=body.secret,
         actor=principal.party_code,
         exchange=settings.exchange,
+        allowed_hosts=settings.webhook_allowed_hosts,
     )
     return channel_out(principal.party_code, row.kind, row.url, row.secret)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -47,7 +49,49 @@ def _is_http_url(url: str | None) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
-def _findings(kind: str, url: str | None, secret: str | None, exchange: str) -> list[Finding]:
+def host_allowed(url: str, allowed: Sequence[str]) -> bool:
+    """Whether a webhook URL's host is on the operator's allow-list (empty list: any host).
+
+    An entry is a host name (``agency.example.cn``), a wildcard for its subdomains
+    (``*.example.cn``, which does not match ``example.cn`` itself), an IP address or a CIDR
+    network (``10.20.0.0/16``, ``::1``). Only the host *as written in the URL* is matched,
+    names against names and IP literals against addresses and networks; names are never
+    resolved. Resolving here would not protect anything: DNS can answer with a public address
+    when the URL is checked and with an internal one when the worker connects (DNS
+    rebinding), so the list must name what may be called, not what a name resolves to today.
+    """
+    if not allowed:
+        return True
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for raw in allowed:
+        entry = raw.strip().rstrip(".").lower()
+        if not entry:
+            continue
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue  # a name entry never matches an IP literal
+        elif entry.startswith("*."):
+            if host.endswith(entry[1:]):
+                return True
+        elif host == entry:
+            return True
+    return False
+
+
+def _findings(
+    kind: str,
+    url: str | None,
+    secret: str | None,
+    exchange: str,
+    allowed_hosts: Sequence[str] = (),
+) -> list[Finding]:
     out = []
     if kind not in KINDS:
         out.append(
@@ -63,6 +107,17 @@ def _findings(kind: str, url: str | None, secret: str | None, exchange: str) -> 
                     "invalid_url",
                     "webhook url must be http(s)://host/…",
                     "Webhook 地址必须为 http 或 https",
+                )
+            )
+        elif not host_allowed(url or "", allowed_hosts):
+            host = urlsplit(url or "").hostname
+            out.append(
+                Finding(
+                    "/url",
+                    "host_not_allowed",
+                    f"webhook host {host} is not on this node's allow-list "
+                    "(SW_WEBHOOK_ALLOWED_HOSTS); ask the platform operator",
+                    f"Webhook 主机 {host} 不在本节点的允许列表中，请联系平台运营方",
                 )
             )
         if not secret or len(secret) < MIN_SECRET:
@@ -95,12 +150,13 @@ def set_channel(
     secret: str | None,
     actor: str,
     exchange: str,
+    allowed_hosts: Sequence[str] = (),
 ) -> Channel:
     if find_party(session, recipient) is None:
         raise NotFound(
             f"Party {recipient} not found", f"未找到主体 {recipient}", code="party_not_found"
         )
-    findings = _findings(kind, url, secret, exchange)
+    findings = _findings(kind, url, secret, exchange, allowed_hosts)
     if findings:
         raise ValidationFailed("Invalid channel", "交换渠道配置无效", findings=findings)
     row = session.get(Channel, recipient)
