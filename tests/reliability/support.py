@@ -462,10 +462,12 @@ def inspect(db: Database) -> Report:
             session.scalar(select(func.count()).select_from(Message).where(Message.state == "dead"))
             or 0
         )
-        rep.inbox_rows = int(session.scalar(select(func.count()).select_from(InboxEntry)) or 0)
-        rep.inbox_distinct = int(
-            session.scalar(select(func.count(func.distinct(InboxEntry.envelope_id)))) or 0
-        )
+        # One statement, one snapshot: the node is still delivering (status notices, leases
+        # running out), and two statements under READ COMMITTED would see different tables.
+        inbox_rows, inbox_distinct = session.execute(
+            select(func.count(), func.count(func.distinct(InboxEntry.envelope_id)))
+        ).one()
+        rep.inbox_rows, rep.inbox_distinct = int(inbox_rows or 0), int(inbox_distinct or 0)
         rep.duplicate_inbox = list(
             session.scalars(
                 select(InboxEntry.envelope_id)
