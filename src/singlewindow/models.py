@@ -10,12 +10,15 @@ import singlewindow.declarations.models
 import singlewindow.exchange.models
 import singlewindow.identity.models
 import singlewindow.identity.oidc.models
+import singlewindow.inspection.models
 import singlewindow.kit.sequences
 import singlewindow.mandates.models
 import singlewindow.ops.models
 import singlewindow.parties.models
 import singlewindow.signing.models
 import singlewindow.standards.codes.models
+import singlewindow.subscriptions.models
+import singlewindow.timerelease.models
 import singlewindow.transport.models  # noqa: F401
 from singlewindow.kit.db import Base
 

@@ -12,6 +12,8 @@ def all_routers() -> list[APIRouter]:
     from singlewindow.exchange.api import router as exchange
     from singlewindow.identity.api import router as identity
     from singlewindow.identity.oidc.api import router as oidc
+    from singlewindow.inspection.api import router as inspections
+    from singlewindow.inspection.port_api import router as port
     from singlewindow.mandates.api import router as mandates
     from singlewindow.ops.api import router as ops
     from singlewindow.ops.status_api import router as service_status
@@ -20,6 +22,8 @@ def all_routers() -> list[APIRouter]:
     from singlewindow.signing.api import router as signing
     from singlewindow.standards.api import router as document_types
     from singlewindow.standards.codes.api import router as code_tables
+    from singlewindow.subscriptions.api import router as subscriptions
+    from singlewindow.timerelease.api import router as analytics
     from singlewindow.transport.api import router as transport
 
     return [
@@ -34,6 +38,10 @@ def all_routers() -> list[APIRouter]:
         declarations,
         transport,
         query,
+        inspections,
+        port,
+        subscriptions,
+        analytics,
         agencies,
         exchange,
         audit,

@@ -28,6 +28,12 @@ TRANSPORT_REPORT_READ: Final = "transport.report_read"
 MANIFEST_SUBMITTED: Final = "manifest.submitted"
 MANIFEST_DISCREPANCY_RESOLVED: Final = "manifest.discrepancy_resolved"
 
+# Joint inspection and port operator events (docs/inspection.md).
+# --- end joint inspection ---
+
+# Subscriptions.
+# --- end subscriptions ---
+
 # Operator actions (the detail carries what changed, before and after where it helps).
 PARTY_CHANGED: Final = "party.changed"
 KEY_CREATED: Final = "party.key_created"

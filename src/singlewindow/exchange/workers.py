@@ -23,6 +23,7 @@ from singlewindow.exchange.relay import relay_once, run_relay
 from singlewindow.exchange.transports import Transport, make_transport
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
+from singlewindow.tasks import context_loops
 
 log = logging.getLogger("singlewindow.exchange.workers")
 
@@ -142,6 +143,7 @@ async def run_workers(
         "channels": lambda: run_channels(
             db, transport, settings, stop, refresh_s=recipients_refresh_s, idle_exit_s=idle_exit_s
         ),
+        **context_loops(db, settings, stop),
     }
     tasks = [
         asyncio.create_task(supervised(name, body, stop), name=name) for name, body in loops.items()

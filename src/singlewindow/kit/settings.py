@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     status_down_backlog_seconds: float = Field(
         default=1800.0, gt=0, description="oldest unacknowledged message older than this: down"
     )
+    # --- joint inspection (issue 5; docs/inspection.md) ---
+    # --- end joint inspection ---
+    # --- subscriptions (issue 5) ---
+    # --- end subscriptions ---
+    # --- time release study (issue 5) ---
+    # --- end time release study ---
     relay_batch: int = Field(default=200, ge=1)
     # In-process workers started by ``singlewindow run``.
     run_workers: bool = True

@@ -1,0 +1,28 @@
+"""Joint inspection and port operator events
+
+Revision ID: 0009_inspection
+Revises: 0008_status
+Create Date: 2026-11-29 21:30:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+import singlewindow.kit.db  # noqa: F401
+
+revision: str = "0009_inspection"
+down_revision: str | None = "0008_status"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

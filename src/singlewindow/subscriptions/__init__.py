@@ -1,0 +1,1 @@
+"""Subscriptions: CloudEvents 1.0 for traders and port operators, by webhook and SSE."""

@@ -1,0 +1,22 @@
+"""Every context's background loops, in one place (the exchange workers start them)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from singlewindow.kit.db import Database
+from singlewindow.kit.settings import Settings
+
+
+def context_loops(
+    db: Database, settings: Settings, stop: asyncio.Event
+) -> dict[str, Callable[[], Awaitable[None]]]:
+    from singlewindow.inspection import tasks as inspection
+    from singlewindow.subscriptions import tasks as subscriptions
+    from singlewindow.timerelease import tasks as timerelease
+
+    loops: dict[str, Callable[[], Awaitable[None]]] = {}
+    for module in (inspection, subscriptions, timerelease):
+        loops.update(module.loops(db, settings, stop))
+    return loops

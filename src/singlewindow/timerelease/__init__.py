@@ -1,0 +1,1 @@
+"""The WCO Time Release Study: clearance time segments per consignment, and their analytics."""
