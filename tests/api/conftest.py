@@ -23,8 +23,10 @@ from singlewindow.parties.schemas import PartyIn, PartyKind
 from singlewindow.standards.documents.samples import sample_goods_declaration
 from tests.api.seed_calls import seed as seed_calls
 from tests.api.seed_manifests import seed as seed_manifests
+from tests.inspection.seed import seed as seed_inspection
 from tests.ops.seed import seed as seed_status
 from tests.signing.pki import issue, make_ca
+from tests.subscriptions.seed import seed as seed_subscriptions
 from tests.support.exchange import pump
 from tests.support.schema import build_schema
 
@@ -149,7 +151,13 @@ def api_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiNode]:
         )
         assert cert.status_code == 201, cert.text
         # Each context with routes of its own seeds the ids its path parameters need.
-        seeded = seed_calls(node, client) | seed_manifests(node, client) | seed_status(node, client)
+        seeded = (
+            seed_calls(node, client)
+            | seed_manifests(node, client)
+            | seed_status(node, client)
+            | seed_subscriptions(node, client)
+            | seed_inspection(node, client)
+        )
     node.known.update(
         declaration_id=r.json()["id"],
         rule_id=rules[0]["id"],

@@ -102,7 +102,7 @@ def _url(api_node: ApiNode, path: str) -> str:
 
 
 def _call(client: TestClient, method: str, url: str, headers: dict[str, str]) -> Any:
-    params = {"wait": 0, "timeout": 1} if url.endswith(("/inbox", "/events")) else None
+    params = {"wait": 0, "timeout": 1} if url.endswith(("/inbox", "/events", "/stream")) else None
     if method in ("POST", "PUT", "PATCH"):
         return client.request(method, url, json={}, headers=headers, params=params)
     return client.request(method, url, headers=headers, params=params)

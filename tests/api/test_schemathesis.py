@@ -104,7 +104,7 @@ def test_no_server_error_and_errors_have_the_shape(
     examples = MAX_EXAMPLES
     if path == "/api/v1/exchange/inbox" and method == "GET":
         query["wait"] = 0  # no long-poll in a property run
-    if path == "/api/v1/exchange/events":
+    if path in ("/api/v1/exchange/events", "/api/v1/subscriptions/stream"):
         query["timeout"] = 1  # the stream closes after one second
         examples = STREAM_EXAMPLES
     path_parameters = None

@@ -231,6 +231,15 @@ def test_demo_json() -> None:
     assert result["ok"] is True
     assert result["lost"] == 0
     assert result["duplicates"] == 0
+    # Issue 5's end-to-end scenario: two agencies, one joint inspection, one release notice,
+    # gate-out; the trader's subscription (CloudEvents over SSE) gets every step in order.
+    inspection = result["inspection"]
+    assert all(inspection["checks"].values())
+    assert len(inspection["checks"]) == 9
+    assert inspection["subscribed_steps"] == inspection["steps"]
+    assert inspection["steps"][0] == "opened"
+    assert inspection["steps"][-1] == "closed"
+    assert inspection["release_no"].startswith("RL")
 
 
 def test_run_with_several_api_processes_serves_end_to_end(tmp_path: Path) -> None:

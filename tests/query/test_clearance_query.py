@@ -233,3 +233,25 @@ def test_pages_filters_sorting_and_csv(mf: MNode, entry_no: Callable[[str, str, 
     other = _query(mf, "other_trader", url=URL + ".csv", bill_no=BILL)
     assert other.status_code == 200
     assert len(list(csv.reader(io.StringIO(other.content.decode("utf-8-sig"))))) == 1
+
+
+def test_vessel_and_voyage_match_the_declared_name_or_imo(
+    mf: MNode, entry_no: Callable[[str, str, str], str]
+) -> None:
+    """The declaration's own TrafName and VoyNo are the key: a name, or ``UN`` + IMO as in
+    the manifests, found by the vessel's IMO or any of its registered names."""
+    first = _released_import(mf, entry_no)
+    doc = mf.node.document()
+    doc["client_ref"] = "QUERY-UN-IMO-1"
+    doc["head"]["traf_name"] = f"un {IMO}"
+    doc["head"]["bill_no"] = "COSU6312345999"
+    doc["free_text"]["voy_no"] = VOYAGE.lower()
+    r = mf.node.submit(doc)
+    assert r.status_code == 202, r.text
+    second = r.json()["id"]
+    for vessel in (IMO, f"UN{IMO}", VESSEL_NAME.lower()):
+        found = [c["declaration"]["id"] for c in _items(mf, vessel=vessel, voyage=VOYAGE)]
+        assert found == [second, first["id"]], vessel  # newest first
+    # Another voyage of the same ship, or the same voyage number of another ship: nothing.
+    assert _items(mf, vessel=IMO, voyage="046E") == []
+    assert _items(mf, vessel="9321483", voyage=VOYAGE) == []

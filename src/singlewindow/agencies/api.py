@@ -48,6 +48,7 @@ def post_decision(
         reasons=[r.model_dump() for r in body.reasons],
         entry_no=body.entry_no,
         note=body.note,
+        inspection_due_hours=settings.inspection_due_hours,
     )
     status = repository.agency_status(session, declaration.id, principal.party_code)
     return DecisionOut(

@@ -29,9 +29,24 @@ MANIFEST_SUBMITTED: Final = "manifest.submitted"
 MANIFEST_DISCREPANCY_RESOLVED: Final = "manifest.discrepancy_resolved"
 
 # Joint inspection and port operator events (docs/inspection.md).
+INSPECTION_ORDERED: Final = "inspection.ordered"  # opened or joined a case
+INSPECTION_WITHDRAWN: Final = "inspection.order_withdrawn"
+INSPECTION_CAPACITY: Final = "inspection.capacity_offered"
+INSPECTION_BOOKED: Final = "inspection.booked"  # booked, rescheduled, no_show
+INSPECTION_POSITIONED: Final = "inspection.positioned"
+INSPECTION_RESULT: Final = "inspection.result_recorded"
+INSPECTION_RELEASED: Final = "inspection.released"
+INSPECTION_ESCALATED: Final = "inspection.escalated"
+PORT_EVENT: Final = "port.event_recorded"
+INSPECTION_CASE: Final = "inspection_case"  # target type
+PORT_CONTAINER: Final = "container"  # target type (ISO 6346 number)
 # --- end joint inspection ---
 
 # Subscriptions.
+SUBSCRIPTION_CREATED: Final = "subscription.created"
+SUBSCRIPTION_DELETED: Final = "subscription.deleted"
+SUBSCRIPTION_RESUMED: Final = "subscription.resumed"
+SUBSCRIPTION: Final = "subscription"  # target type
 # --- end subscriptions ---
 
 # Operator actions (the detail carries what changed, before and after where it helps).

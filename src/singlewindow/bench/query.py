@@ -169,8 +169,13 @@ def _insert(db: Database, count: int) -> int:
                     "bill_no": _bill(i),
                     "trade_co_scc": TRADER_USCC,
                     "agent_code_scc": TRADER_USCC,
+                    "vessel_key": imo,
+                    "voyage_no": voyage,
                     "status": "released",
-                    "document": {"free_text": {"voy_no": voyage}},
+                    "document": {
+                        "head": {"traf_name": f"UN{imo}"},
+                        "free_text": {"voy_no": voyage},
+                    },
                     "submitted_at": at,
                     "updated_at": at,
                 }
@@ -272,7 +277,8 @@ def _key(name: str, i: int) -> repository.Key:
 
 def _raw(conn: Connection, name: str, i: int) -> int:
     """The indexed SELECTs of the declaration rows by the key, as the product resolves it
-    (container and voyage: the manifest's B/Ls, then the declarations by B/L)."""
+    (container: the manifest's B/Ls, then the declarations by B/L; vessel + voyage: the
+    declaration's own keys)."""
     d = Declaration
     bills: Any = None
     if name == "container_no":
@@ -283,9 +289,13 @@ def _raw(conn: Connection, name: str, i: int) -> int:
         )
     elif name == "vessel_voyage":
         imo, voyage = _voyage(i)
-        bills = select(Consignment.bill_no).where(
-            Consignment.mode == "sea", Consignment.means_id == imo, Consignment.journey_id == voyage
+        query = (
+            select(d)
+            .where(d.voyage_no == voyage, d.vessel_key == imo)
+            .order_by(d.submitted_at)
+            .limit(PAGE + 1)
         )
+        return len(conn.execute(query).all())
     if bills is not None:
         listed = list(conn.scalars(bills))
         query = select(d).where(d.bill_no.in_(listed))

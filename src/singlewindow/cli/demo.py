@@ -13,7 +13,9 @@ from singlewindow.cli.common import console, print_json
 def demo(
     count: int = typer.Option(24, min=4, max=5000, help="declarations to submit"),
     scenario: str = typer.Option(
-        "all", help="goods (declarations mix) | ship-call (a vessel's whole visit) | all"
+        "all",
+        help="goods (declarations mix) | ship-call (a vessel's whole visit) | "
+        "inspection (two agencies, one joint inspection) | all",
     ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -23,8 +25,10 @@ def demo(
     pre-arrival → arrival → manifests → goods declarations pre-filled from them → release →
     loading → departure, with every agency receiving only its projection.
     """
-    if scenario not in ("all", "goods", "ship-call"):
-        console.print("[red]--scenario must be goods, ship-call or all / 场景取值无效[/red]")
+    if scenario not in ("all", "goods", "ship-call", "inspection"):
+        console.print(
+            "[red]--scenario must be goods, ship-call, inspection or all / 场景取值无效[/red]"
+        )
         raise typer.Exit(2)
     out: dict[str, Any] = {}
     checks: dict[str, bool] = {}
@@ -42,6 +46,13 @@ def demo(
             ship = run_ship_call()
         out["ship_call"] = asdict(ship)
         checks.update({f"ship_call.{k}": v for k, v in ship.checks.items()})
+    if scenario in ("all", "inspection"):
+        from singlewindow.demo.inspection import run_inspection
+
+        with console.status("running the joint inspection demo / 正在运行联合查验演示…"):
+            inspection = run_inspection()
+        out["inspection"] = asdict(inspection)
+        checks.update({f"inspection.{k}": v for k, v in inspection.checks.items()})
     out["checks"] = checks
     out["ok"] = bool(checks) and all(checks.values())
     if as_json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from singlewindow.audit import cli as audit_cli
+from singlewindow.cli import analytics as analytics_cli
 from singlewindow.cli import bench, client, demo, node
 from singlewindow.cli import codes as codes_cli
 from singlewindow.cli import db as db_cli
@@ -35,6 +36,7 @@ app.add_typer(oidc_cli.app, name="oidc", help="OpenID Connect: clients and signi
 app.add_typer(signing_cli.app, name="cert", help="Signing certificates and revocation list.")
 app.add_typer(audit_cli.app, name="audit", help="Audit log: verify, export, retention.")
 app.add_typer(bench.app, name="bench", help="Benchmarks (JSON output).")
+app.add_typer(analytics_cli.app, name="analytics", help="Analytics: Time Release Study.")
 app.command("run")(node.run)
 app.command("simulate")(node.simulate)
 app.command("demo")(demo.demo)

@@ -98,7 +98,19 @@ def run(
     from singlewindow.app import create_app
 
     app = create_app(s, db)
-    uvicorn.run(app, host=s.host, port=s.port, log_level="info", access_log=False)
+    uvicorn.run(
+        app,
+        host=s.host,
+        port=s.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
+
+
+# Open streams (server-sent events, long polls) do not hold a stopping node longer than this;
+# their clients reconnect with Last-Event-ID.
+GRACEFUL_SHUTDOWN_S = 5
 
 
 def _run_processes(s: Settings, processes: int) -> None:
@@ -132,6 +144,7 @@ def _run_processes(s: Settings, processes: int) -> None:
             workers=processes,
             log_level="info",
             access_log=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         )
     finally:
         for child in children:

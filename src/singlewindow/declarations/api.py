@@ -28,7 +28,7 @@ from singlewindow.declarations.schemas import (
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import BadRequest, Finding, SingleWindowError, UnsupportedMediaType
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
-from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
+from singlewindow.kit.pagination import Page, decode_cursor, page_of
 from singlewindow.kit.settings import Settings
 from singlewindow.ops.continuity import notices_for  # service status (issue 5)
 from singlewindow.parties.access import Declarant, DetachedDeclarant, Reader
@@ -269,11 +269,8 @@ def find(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page[DeclarationSummary](
-        items=[DeclarationSummary.model_validate(r, from_attributes=True) for r in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+    return page_of(
+        rows, limit, lambda r: DeclarationSummary.model_validate(r, from_attributes=True)
     )
 
 

@@ -21,6 +21,8 @@ class Declaration(IdMixin, CreatedMixin, Base):
         Index("ix_declaration_trade_co_scc", "trade_co_scc"),
         Index("ix_declaration_agent_code_scc", "agent_code_scc"),
         Index("ix_declaration_client_ref", "client_ref"),  # the clearance query by client ref
+        # The clearance query by vessel + voyage, in submission order (declarations/keys.py).
+        Index("ix_declaration_voyage", "voyage_no", "vessel_key", "submitted_at"),
     )
 
     doc_type: Mapped[str] = mapped_column(String(40))
@@ -34,6 +36,9 @@ class Declaration(IdMixin, CreatedMixin, Base):
     bill_no: Mapped[str | None] = mapped_column(String(32), index=True)
     trade_co_scc: Mapped[str | None] = mapped_column(String(18))
     agent_code_scc: Mapped[str | None] = mapped_column(String(18))
+    # Search keys (declarations/keys.py): head/traf_name normalised, free_text/voy_no.
+    vessel_key: Mapped[str | None] = mapped_column(String(50))
+    voyage_no: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(20), index=True)
     document: Mapped[dict[str, Any]]
     submitted_at: Mapped[datetime | None]

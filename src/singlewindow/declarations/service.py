@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from singlewindow import audit
 from singlewindow.audit import actions
 from singlewindow.declarations import repository
+from singlewindow.declarations.keys import document_keys
 from singlewindow.declarations.models import AgencyStatus, Declaration, TimelineEvent
 from singlewindow.declarations.numbers import new_unified_no
 from singlewindow.declarations.rules import (
@@ -281,6 +282,7 @@ def submit(
         "bill_no": _field(document, "head", "bill_no"),
         "trade_co_scc": _field(document, "head", "trade_co_scc"),
         "agent_code_scc": _field(document, "head", "agent_code_scc"),
+        **document_keys(document),
         "document": document,
         "mandate_id": mandate_id,
     }
@@ -598,8 +600,10 @@ def apply_decision(
     reasons: list[dict[str, str]],
     entry_no: str | None = None,
     note: str = "",
+    inspection_due_hours: int = 24,
 ) -> Declaration:
-    """An agency's receipt or decision. Illegal transitions answer 409 and change nothing."""
+    """An agency's receipt or decision. Illegal transitions answer 409 and change nothing.
+    ``inspection_due_hours``: the time limit of an inspection this decision orders."""
     declaration = _locked(session, declaration_id)
     if declaration is None:
         raise NotFound(
@@ -639,6 +643,9 @@ def apply_decision(
     status.status = target
     status.reasons = reasons
     status.updated_at = clock.now()
+    _inspection_hook(
+        session, declaration, principal.party_code, decision, node_code, inspection_due_hours
+    )
     exchange.record_inbound(
         session,
         kind="agency_decision",
@@ -670,12 +677,7 @@ def apply_decision(
         },
     )
     if new_aggregate != before:
-        declaration.status = new_aggregate
-        if new_aggregate == Aggregate.released:
-            _release_notice(session, declaration, node_code)
-            if declaration.ie_flag == "E":
-                _loading_permit(session, declaration, node_code)
-        _notify(session, declaration, node_code)
+        _move_aggregate(session, declaration, new_aggregate, node_code)
     session.flush()
     return declaration
 
@@ -722,7 +724,12 @@ def _apply_entry_no(
     declaration.entry_no = entry_no
 
 
-def _release_notice(session: Session, declaration: Declaration, node_code: str) -> None:
+def _release_notice(session: Session, declaration: Declaration, node_code: str) -> str:
+    """The one release notice (to the terminals of the port); returns its release number:
+    the joint inspection case's, or a new one when the goods were not inspected."""
+    from singlewindow.inspection import hooks as inspection
+
+    release_no = inspection.release_no_for(session, declaration.id)
     doc = declaration.document
     head = doc.get("head", {}) if isinstance(doc.get("head"), dict) else {}
     exchange.route(
@@ -730,6 +737,7 @@ def _release_notice(session: Session, declaration: Declaration, node_code: str) 
         kind="release_notice",
         document={
             "declaration_id": declaration.id,
+            "release_no": release_no,
             "unified_no": declaration.unified_no,
             "entry_no": declaration.entry_no,
             "head": {
@@ -751,8 +759,10 @@ def _release_notice(session: Session, declaration: Declaration, node_code: str) 
         "release_notice",
         None,
         None,
-        {"ie_port": head.get("ie_port")},
+        {"ie_port": head.get("ie_port"), "release_no": release_no},
     )
+    inspection.on_release_notice(session, declaration.id, release_no, node_code)
+    return release_no
 
 
 # --- Transport (docs/transport.md): the manifest check at submission and the export
@@ -829,3 +839,86 @@ def _loading_permit(session: Session, declaration: Declaration, node_code: str) 
         None,
         {"status": permit.status, "containers": containers},
     )
+
+
+# --- Joint inspection (docs/inspection.md): the inspection context moves an agency's status
+# through its case (an order by any routed agency, results, releases), and hears about the
+# decisions agencies post directly.
+
+
+def _inspection_hook(
+    session: Session,
+    declaration: Declaration,
+    agency_code: str,
+    decision: Decision,
+    node_code: str,
+    due_hours: int,
+) -> None:
+    from singlewindow.inspection import hooks as inspection
+
+    inspection.on_decision(
+        session, declaration, agency_code, decision.value, node_code=node_code, due_hours=due_hours
+    )
+
+
+def _move_aggregate(
+    session: Session, declaration: Declaration, new_aggregate: Aggregate, node_code: str
+) -> None:
+    """A new aggregate status: on release the one release notice (with its release number,
+    also told to the declarant in its status notice) and an export's loading permit."""
+    declaration.status = new_aggregate
+    if new_aggregate != Aggregate.released:
+        _notify(session, declaration, node_code)
+        return
+    release_no = _release_notice(session, declaration, node_code)
+    if declaration.ie_flag == "E":
+        _loading_permit(session, declaration, node_code)
+    exchange.send(
+        session,
+        kind="declaration_status",
+        sender=node_code,
+        recipient=declaration.declarant_code,
+        correlation_id=declaration.id,
+        payload=_status_payload(declaration) | {"release_no": release_no},
+    )
+
+
+def lock_for_inspection(session: Session, declaration_id: str) -> Declaration | None:
+    """The declaration, locked for a change by the inspection context (see ``_locked``)."""
+    return _locked(session, declaration_id)
+
+
+def follow_inspection(
+    session: Session,
+    declaration: Declaration,
+    agency_code: str,
+    target: AgencyState,
+    *,
+    node_code: str,
+    detail: dict[str, Any],
+) -> None:
+    """Moves one agency's status as its part of a joint inspection case moves (ordered →
+    ``inspection_required``, result → ``inspected``, released → ``released``, withdrawn →
+    back to where it was). The case is the authority here, so the per-agency transition
+    table and the customs-only decisions do not apply; the aggregate follows as usual."""
+    status = repository.agency_status(session, declaration.id, agency_code)
+    if status is None or status.status == target:
+        return
+    status.status = target
+    status.updated_at = clock.now()
+    session.flush()
+    statuses = repository.agency_statuses(session, declaration.id)
+    new_aggregate = aggregate((s.role, AgencyState(s.status)) for s in statuses)
+    before = declaration.status
+    _event(
+        session,
+        declaration,
+        agency_code,
+        f"agency_{target.value}",
+        before,
+        new_aggregate,
+        {"agency": agency_code, "agency_status": target.value, "via": "inspection"} | detail,
+    )
+    if new_aggregate != before:
+        _move_aggregate(session, declaration, new_aggregate, node_code)
+    session.flush()

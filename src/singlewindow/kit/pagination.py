@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -14,9 +15,27 @@ from singlewindow.kit.errors import BadRequest, Finding
 T = TypeVar("T")
 
 
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_Identified)
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(default=None, description="pass as ?cursor= for the next page")
+
+
+def page_of(rows: Sequence[R], limit: int, item: Callable[[R], T]) -> Page[T]:
+    """One page from the ``limit + 1`` rows a listing fetched (the extra row only tells that
+    there is more); the cursor is the last shown row's id."""
+    shown = rows[:limit]
+    more = len(rows) > limit and len(shown) > 0
+    return Page[T](
+        items=[item(r) for r in shown], next_cursor=encode_cursor(shown[-1].id) if more else None
+    )
 
 
 def encode_cursor(last_id: str) -> str:

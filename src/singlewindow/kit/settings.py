@@ -57,10 +57,48 @@ class Settings(BaseSettings):
         default=1800.0, gt=0, description="oldest unacknowledged message older than this: down"
     )
     # --- joint inspection (issue 5; docs/inspection.md) ---
+    inspection_due_hours: int = Field(
+        default=24, ge=1, le=720, description="an inspection order's time limit by default"
+    )
+    inspection_escalation_seconds: float = Field(
+        default=60.0, gt=0, description="how often overdue inspection orders are looked for"
+    )
     # --- end joint inspection ---
     # --- subscriptions (issue 5) ---
+    event_source: str | None = Field(
+        default=None,
+        description="CloudEvents source of this node; default urn:singlewindow:<node_code>",
+    )
+    subscription_poll_seconds: float = Field(
+        default=0.5, gt=0, description="how often the event projector and webhook sender look"
+    )
+    subscription_batch: int = Field(
+        default=500, ge=1, le=10000, description="message-log entries projected per transaction"
+    )
+    subscription_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    subscription_stream_seconds: float = Field(
+        default=300.0, gt=0, description="an SSE stream closes after this; clients reconnect"
+    )
+    subscriptions_per_party: int = Field(default=20, ge=1)
+    subscription_retention_days: int = Field(
+        default=30, ge=1, description="events older than this are pruned (the replay window)"
+    )
     # --- end subscriptions ---
     # --- time release study (issue 5) ---
+    time_release_interval_seconds: float = Field(
+        default=5.0, gt=0, description="Time Release Study projector: idle wait between passes"
+    )
+    time_release_overlap_seconds: float = Field(
+        default=120.0,
+        ge=0,
+        description="projector re-reads this far behind its watermark (late-committed events)",
+    )
+    time_release_sweep_hours: float = Field(
+        default=24.0, gt=0, description="full reconciliation of every declaration, this often"
+    )
+    time_release_max_rows: int = Field(
+        default=1_000_000, ge=1, description="rows one analytics request may aggregate"
+    )
     # --- end time release study ---
     relay_batch: int = Field(default=200, ge=1)
     # In-process workers started by ``singlewindow run``.

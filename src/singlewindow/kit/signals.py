@@ -126,6 +126,11 @@ def _after_rollback(session: Session) -> None:
 CHANNELS: dict[str, Signal] = {"sw_outbox": OUTBOX, "sw_transport": TRANSPORT, "sw_inbox": INBOX}
 
 
+def register_channel(channel: str, signal: Signal) -> None:
+    """A context's own signal on a PostgreSQL channel (at import, before listeners start)."""
+    CHANNELS.setdefault(channel, signal)
+
+
 def notify_other_processes(session: Session, channel: str, keys: Iterable[str]) -> None:
     """On PostgreSQL, queues a notification of ``keys`` on ``channel`` in this transaction."""
     if session.get_bind().dialect.name != "postgresql":

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from singlewindow import audit
 from singlewindow.audit import actions
 from singlewindow.kit.http import DbSession
-from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
+from singlewindow.kit.pagination import Page, decode_cursor, page_of
 from singlewindow.mandates import service
 from singlewindow.mandates.models import Mandate
 from singlewindow.mandates.schemas import MandateIn, MandateOut, RevokeIn
@@ -50,12 +50,7 @@ def listing(
     rows = service.listing(
         session, principal, as_role=role, after=decode_cursor(cursor), limit=limit + 1
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(
-        items=[mandate_out(m) for m in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
-    )
+    return page_of(rows, limit, mandate_out)
 
 
 @router.get("/{mandate_id}", response_model=MandateOut)

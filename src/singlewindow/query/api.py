@@ -217,9 +217,9 @@ def clearance(
 ) -> Page[ClearanceChain]:
     """The whole chain of every matching declaration the caller may see: declaration,
     every agency's decision, timeline, ship call with clearances, manifest consignments and
-    containers, arrival reports, loading permit and release notices, each with timestamps.
-    ``inspections`` (always ``[]``) and ``gate_out`` (always ``null``) are placeholders until
-    joint inspection and gate-out are recorded."""
+    containers, arrival reports, loading permit and release notices, joint inspections
+    (booking, each agency's order and result) and the terminal's gate-out, each with
+    timestamps."""
     key = _key(unified_no, entry_no, client_ref, bill_no, container_no, vessel, voyage)
     filters = _filters(status, ie_flag, since, until, sort, cursor)
     rows = repository.find(session, principal, key, filters, limit + 1)

@@ -8,8 +8,9 @@ Keys and the indexes they use:
 * ``bill_no`` — ``ix_declaration_bill_no``;
 * ``container_no`` — ``manifest_container.container_no`` and ``manifest_arrival.container_no``
   give the B/Ls, then ``ix_declaration_bill_no``;
-* vessel + voyage — ``vessel.imo`` (or the vessel's name) → ``ix_manifest_consignment_journey``
-  and the calls' unique key / ``ix_transport_call_journey_out`` → consignments' B/Ls → as above.
+* vessel + voyage — the vessel's keys (its IMO number and its names, from the vessel register
+  and its calls) → ``ix_declaration_voyage`` on the declaration's own ``voyage_no`` and
+  ``vessel_key`` (head/traf_name, free_text/voy_no: ``declarations/keys.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, exists, func
 from sqlalchemy.orm import Session
 
 from singlewindow.declarations import repository as declarations
+from singlewindow.declarations.keys import vessel_key, voyage_key
 from singlewindow.declarations.models import AgencyStatus, Declaration, TimelineEvent
 from singlewindow.exchange.models import Message
 from singlewindow.parties.auth import Principal
@@ -77,28 +79,44 @@ def visible(principal: Principal) -> Select[Declaration]:
     return declarations.scoped(principal)
 
 
-def vessel_imos(session: Session, vessel: str) -> list[str]:
-    """An IMO number as given; a name (English, case-insensitive, or Chinese) through the
-    vessel register and the calls' recorded names."""
-    if vessel.isdigit():
-        return [vessel]
-    upper = vessel.upper()
-    found = set(
-        session.scalars(
-            select(Vessel.imo).where(
-                or_(func.upper(Vessel.name_en) == upper, Vessel.name_cn == vessel)
+def vessel_keys(session: Session, vessel: str) -> list[str]:
+    """What a declaration's ``vessel_key`` may hold for this vessel: its IMO number and every
+    name it is known by (vessel register, its calls). An IMO number (``UN`` prefix allowed) or a
+    name (English, any case, or Chinese); an unregistered name stands for itself."""
+    given = vessel_key(vessel)
+    if given is None:
+        return []
+    keys = {given}
+    if given.isdigit():
+        imos = {given}
+    else:
+        imos = set(
+            session.scalars(
+                select(Vessel.imo).where(
+                    or_(func.upper(Vessel.name_en) == given, Vessel.name_cn == vessel.strip())
+                )
             )
         )
-    )
-    found.update(
-        session.scalars(
-            select(TransportCall.means_id)
-            .where(TransportCall.mode == "sea", func.upper(TransportCall.means_name) == upper)
-            .distinct()
-            .limit(50)
+    if imos:
+        keys.update(imos)
+        for en, cn in session.execute(
+            select(Vessel.name_en, Vessel.name_cn).where(Vessel.imo.in_(imos))
+        ):
+            keys.update(k for k in (vessel_key(en), vessel_key(cn)) if k is not None)
+        keys.update(
+            k
+            for k in map(
+                vessel_key,
+                session.scalars(
+                    select(TransportCall.means_name)
+                    .where(TransportCall.mode == "sea", TransportCall.means_id.in_(imos))
+                    .distinct()
+                    .limit(50)
+                ),
+            )
+            if k is not None
         )
-    )
-    return sorted(found)
+    return sorted(keys)
 
 
 def bills_for_container(container_no: str) -> CompoundSelect[tuple[str | None]]:
@@ -114,28 +132,9 @@ def bills_for_container(container_no: str) -> CompoundSelect[tuple[str | None]]:
     return union(manifested, arrived)
 
 
-def bills_for_voyage(
-    session: Session, imos: Sequence[str], voyage: str
-) -> CompoundSelect[tuple[str]] | None:
-    """The B/Ls on the manifests of a vessel's voyage (import or export journey id), and on
-    any manifest attached to a call with that voyage in or out."""
-    if not imos:
-        return None
-    calls = select(TransportCall.id).where(
-        TransportCall.mode == "sea",
-        TransportCall.means_id.in_(imos),
-        or_(TransportCall.journey_id == voyage, TransportCall.journey_out == voyage),
-    )
-    on_journey = select(Consignment.bill_no).where(
-        Consignment.mode == "sea", Consignment.means_id.in_(imos), Consignment.journey_id == voyage
-    )
-    on_call = select(Consignment.bill_no).where(Consignment.call_id.in_(calls))
-    return union(on_journey, on_call)
-
-
 def key_condition(session: Session, key: Key) -> ColumnElement[bool] | None:
-    """The WHERE clause for the key; None when the key resolves to nothing. Container and
-    voyage keys go through the manifest's B/Ls (at most ``MAX_BILLS``)."""
+    """The WHERE clause for the key; None when the key resolves to nothing. Container keys go
+    through the manifest's B/Ls (at most ``MAX_BILLS``)."""
     if key.unified_no is not None:
         return Declaration.unified_no == key.unified_no
     if key.entry_no is not None:
@@ -144,15 +143,15 @@ def key_condition(session: Session, key: Key) -> ColumnElement[bool] | None:
         return Declaration.client_ref == key.client_ref
     if key.bill_no is not None:
         return Declaration.bill_no == key.bill_no
-    if key.container_no is not None:
-        bills = bills_for_container(key.container_no)
-    else:
+    if key.container_no is None:
         assert key.vessel is not None
         assert key.voyage is not None
-        found = bills_for_voyage(session, vessel_imos(session, key.vessel), key.voyage)
-        if found is None:
+        names = vessel_keys(session, key.vessel)
+        voyage = voyage_key(key.voyage)
+        if not names or voyage is None:
             return None
-        bills = found
+        return and_(Declaration.voyage_no == voyage, Declaration.vessel_key.in_(names))
+    bills = bills_for_container(key.container_no)
     # The B/Ls first, then the declarations by ix_declaration_bill_no: a semi-join lets the
     # planner misjudge the count and scan the declarations (seen on PostgreSQL).
     listed = list(session.scalars(bills.limit(MAX_BILLS)))

@@ -125,8 +125,8 @@ class ClearanceChain(BaseModel):
     loading_permit: LoadingPermitPart | None
     release: ReleasePart | None
     inspections: list[dict[str, Any]] = Field(
-        default_factory=list, description="joint inspections (not recorded yet: always empty)"
+        default_factory=list, description="joint inspections: case, booking, each agency's result"
     )
     gate_out: dict[str, Any] | None = Field(
-        default=None, description="the terminal's gate-out (not recorded yet: always null)"
+        default=None, description="the terminal's gate-out: last and first time, each container"
     )

@@ -3,8 +3,8 @@
 A chain is one declaration with its agencies' decisions and timeline, the manifest
 consignments of its B/L (same direction; the declared voyage when it is on the manifest),
 their containers and the terminal's arrival reports, the ship calls they travel on with every
-agency's clearance, the export loading permit and the release notices. Joint inspection and
-gate-out are not recorded yet: ``inspections`` is always ``[]`` and ``gate_out`` ``null``.
+agency's clearance, the export loading permit and the release notices, the joint inspection
+cases (``inspections``) and the terminal's gate-out (``gate_out``, null until one is recorded).
 
 What each caller sees: the declarations of ``repository.visible``. Traders, operators and
 port operators get the whole chain. An agency gets the declaration part as on
@@ -120,6 +120,10 @@ def chains(
     for cl in repository.clearances(session, sorted({c.id for c in calls.values()})):
         clearances[cl.call_id].append(ClearanceOut.model_validate(cl, from_attributes=True))
 
+    # Joint inspection cases and the terminal's gate-out (inspection/reads.py).
+    from singlewindow.inspection.reads import for_declarations
+
+    inspected = for_declarations(session, ids)
     out = []
     for d in declarations:
         mine = _own_consignments(d, by_bill)
@@ -175,6 +179,8 @@ def chains(
                 if permit is not None
                 else None,
                 release=release,
+                inspections=inspected[d.id].inspections,
+                gate_out=inspected[d.id].gate_out,
             )
         )
     return out

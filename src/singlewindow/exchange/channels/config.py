@@ -85,7 +85,7 @@ def host_allowed(url: str, allowed: Sequence[str]) -> bool:
     return False
 
 
-def _findings(
+def channel_findings(
     kind: str,
     url: str | None,
     secret: str | None,
@@ -156,7 +156,7 @@ def set_channel(
         raise NotFound(
             f"Party {recipient} not found", f"未找到主体 {recipient}", code="party_not_found"
         )
-    findings = _findings(kind, url, secret, exchange, allowed_hosts)
+    findings = channel_findings(kind, url, secret, exchange, allowed_hosts)
     if findings:
         raise ValidationFailed("Invalid channel", "交换渠道配置无效", findings=findings)
     row = session.get(Channel, recipient)

@@ -6,10 +6,12 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import httpx
 
 from singlewindow.exchange.channels import delivery, webhook
+from singlewindow.exchange.channels.config import host_allowed
 from singlewindow.exchange.relay import broker_msg_id
 from singlewindow.exchange.transports import Consumer, Received, Transport, agency_subject
 from singlewindow.kit.db import Database
@@ -110,7 +112,15 @@ class ChannelWorker:
         assert self.consumer is not None
         gate = asyncio.Semaphore(WEBHOOK_BATCH)
 
+        # The allow-list is checked again at delivery: a host the operator has removed since
+        # the channel was registered gets no request, and the attempt fails (then dead-letters).
+        refused = None
+        if not host_allowed(url, self.settings.webhook_allowed_hosts):
+            refused = f"host_not_allowed: {urlsplit(url).hostname} is not on the allow-list"
+
         async def one(envelope_id: str, msg: Received) -> tuple[str, str | None]:
+            if refused is not None:
+                return envelope_id, refused
             async with gate:
                 return envelope_id, await webhook.post(
                     self.http, url, secret, envelope_id, msg.data

@@ -19,7 +19,7 @@ from singlewindow.kit.errors import (
     ValidationFailed,
 )
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
-from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
+from singlewindow.kit.pagination import Page, decode_cursor, page_of
 from singlewindow.kit.settings import Settings
 from singlewindow.parties.access import AGENCIES, DECLARANTS, READERS, Allow
 from singlewindow.parties.auth import Principal
@@ -182,12 +182,7 @@ def find_calls(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page[CallSummary](
-        items=[CallSummary.model_validate(c, from_attributes=True) for c in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
-    )
+    return page_of(rows, limit, lambda c: CallSummary.model_validate(c, from_attributes=True))
 
 
 @router.get(

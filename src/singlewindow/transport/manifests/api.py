@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import BadRequest, Finding, UnsupportedMediaType, ValidationFailed
 from singlewindow.kit.http import AppDatabase, AppSettings, DbSession
-from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
+from singlewindow.kit.pagination import Page, decode_cursor, page_of
 from singlewindow.kit.settings import Settings
 from singlewindow.parties.access import AGENCIES, DECLARANTS, PORT, READERS, Allow
 from singlewindow.parties.auth import Principal
@@ -224,11 +224,8 @@ def find_consignments(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page[ConsignmentSummary](
-        items=[ConsignmentSummary.model_validate(c, from_attributes=True) for c in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
+    return page_of(
+        rows, limit, lambda c: ConsignmentSummary.model_validate(c, from_attributes=True)
     )
 
 
@@ -310,12 +307,7 @@ def find_discrepancies(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page[DiscrepancyOut](
-        items=[discrepancy_out(d) for d in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
-    )
+    return page_of(rows, limit, discrepancy_out)
 
 
 @router.post(
@@ -366,9 +358,4 @@ def find_loading_permits(
         after_id=decode_cursor(cursor),
         limit=limit + 1,
     )
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page[LoadingPermitOut](
-        items=[LoadingPermitOut.model_validate(p, from_attributes=True) for p in rows],
-        next_cursor=encode_cursor(rows[-1].id) if more and rows else None,
-    )
+    return page_of(rows, limit, lambda p: LoadingPermitOut.model_validate(p, from_attributes=True))

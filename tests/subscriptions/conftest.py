@@ -1,0 +1,150 @@
+"""A node (agencies, two traders, a terminal) with helpers to subscribe and move messages."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from singlewindow.exchange.channels.webhook import verify_webhook_signature
+from singlewindow.kit.db import Base
+from singlewindow.kit.settings import Settings
+from singlewindow.subscriptions.tasks import projector_once, webhooks_once
+from tests.declarations.conftest import Node, entry_no, node
+
+__all__ = ["SQLITE_ONLY", "SNode", "entry_no", "node"]
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        data_dir=tmp_path / "var",
+        database_url=database_url,
+        run_workers=False,
+        run_simulator=False,
+        max_attempts=3,
+        retry_base_seconds=0.01,
+        retry_max_seconds=0.02,
+        webhook_timeout_seconds=5,
+        webhook_allowed_hosts=["127.0.0.1"],
+        subscription_heartbeat_seconds=0.2,
+    )
+
+
+@dataclass
+class SNode:
+    node: Node
+
+    @property
+    def client(self) -> Any:
+        return self.node.client
+
+    def auth(self, who: str) -> dict[str, str]:
+        return self.node.auth(who)
+
+    def subscribe(self, who: str = "trader", **body: Any) -> Any:
+        body.setdefault("delivery", "pull")
+        return self.client.post("/api/v1/subscriptions", json=body, headers=self.auth(who))
+
+    def move(self) -> int:
+        """Relays and delivers the exchange, seals its log, projects the events."""
+        self.node.pump()
+        total = 0
+        while True:
+            step = projector_once(self.node.db, self.node.settings)
+            total += step.events
+            if not step.more:
+                return total
+
+    def webhooks(self) -> int:
+        return webhooks_once(self.node.db, self.node.settings)
+
+    def events(self, who: str = "trader", **params: Any) -> Any:
+        return self.client.get(
+            "/api/v1/subscriptions/events", params=params, headers=self.auth(who)
+        )
+
+    def declaration(self, trader: int = 0) -> dict[str, Any]:
+        r = self.node.submit(
+            self.node.document(trader), who="trader" if trader == 0 else "other_trader"
+        )
+        assert r.status_code == 202, r.text
+        body: dict[str, Any] = r.json()
+        return body
+
+    def decide(self, declaration_id: str, decision: str, **kw: Any) -> None:
+        r = self.node.decide("CUS5300", declaration_id, decision, **kw)
+        assert r.status_code == 200, r.text
+
+    def count(self, model: type[Base]) -> int:
+        with self.node.db.read_only() as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture
+def sn(node: Node) -> SNode:
+    return SNode(node)
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver on 127.0.0.1 (random port): verifies signatures, records requests."""
+
+    secret: str = ""
+    url: str = ""
+    script: list[int] = field(default_factory=list)  # answer statuses, consumed in order
+    received: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    attempts: int = 0
+    bad_signatures: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@contextmanager
+def receiver() -> Iterator[Receiver]:
+    rec = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            return
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with rec.lock:
+                rec.attempts += 1
+                status = rec.script.pop(0) if rec.script else 204
+            if status >= 300:
+                self.send_response(status)
+                self.end_headers()
+                return
+            if not verify_webhook_signature(rec.secret, dict(self.headers), body, 60):
+                with rec.lock:
+                    rec.bad_signatures += 1
+                self.send_response(401)
+                self.end_headers()
+                return
+            with rec.lock:
+                rec.received.append(json.loads(body))
+                rec.headers.append(dict(self.headers))
+            self.send_response(204)
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    rec.url = f"http://127.0.0.1:{server.server_address[1]}/events"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield rec
+    finally:
+        server.shutdown()
+        server.server_close()
