@@ -23,8 +23,10 @@ lint: setup
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
+# Two pytest-xdist workers (each starts its own PostgreSQL and NATS); TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
 test: setup lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup
 
 # Known vulnerabilities in the locked dependencies (PyPI advisory database; needs PyPI).
 audit: setup

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from singlewindow.devservers import NatsServer, PostgresServer, nats_server, postgres_server
@@ -17,11 +19,42 @@ from tests.support.schema import build_schema
 
 _db_counter = itertools.count()
 
+# Under pytest-xdist the longest tests start first, so that no worker is left running a
+# several-minute scenario alone at the end while the other one idles. The order is the same
+# on every worker (xdist requires it); a serial run keeps the collection order.
+_FIRST = ("tests/reliability/test_worker_kill.py", "tests/reliability/")
+
+
+def _start_order(item: pytest.Item) -> int:
+    for rank, prefix in enumerate(_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(_FIRST) + (0 if item.get_closest_marker("slow") else 1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=_start_order)  # stable: otherwise the collection order
+
 
 @pytest.fixture(scope="session")
 def pg() -> Iterator[PostgresServer]:
     with postgres_server() as server:
+        _no_fsync(server)
         yield server
+
+
+def _no_fsync(server: PostgresServer) -> None:
+    """A throw-away server that nothing ever crashes: commits need not be forced to disk.
+    Every commit is still written and visible; what fsync adds is survival of an operating
+    system crash, which no test exercises (the reliability tests kill the node, never the
+    database). Without it, clones, drops and commits stop queueing on the shared disk."""
+    engine = sa.create_engine(server.base_uri, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text("ALTER SYSTEM SET fsync = off"))
+        conn.execute(sa.text("ALTER SYSTEM SET full_page_writes = off"))
+        conn.execute(sa.text("SELECT pg_reload_conf()"))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")

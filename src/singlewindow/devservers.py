@@ -5,6 +5,7 @@ Used by the test suite and by `singlewindow bench`; needs the dev dependencies.
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -88,38 +89,55 @@ class NatsServer:
         self.process = None
 
     def start(self) -> None:
-        """(Re)start on the same port and store, so JetStream state survives a restart."""
+        """(Re)start on the same port and store, so JetStream state survives a restart. The
+        first start lets nats-server choose a free port itself (``-p -1``) and reads it from
+        its ports file: a port picked here could be taken by a parallel test worker first, and
+        a client would then talk to the other worker's server without noticing."""
         if self.process and self.process.poll() is None:
             return
-        self.process = subprocess.Popen(
+        ports_dir = self.store_dir / "ports"
+        ports_dir.mkdir(parents=True, exist_ok=True)
+        for stale in ports_dir.glob("*.ports"):
+            stale.unlink()
+        process = self.process = subprocess.Popen(
             [
                 nats_server_binary(),
                 "-a",
                 "127.0.0.1",
                 "-p",
-                str(self.port),
+                str(self.port) if self.port else "-1",
                 "-js",
                 "-sd",
                 str(self.store_dir),
+                "--ports_file_dir",
+                str(ports_dir),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
+            if process.poll() is not None:
+                raise RuntimeError(f"nats-server exited ({process.returncode}); port in use?")
+            ports = list(ports_dir.glob(f"*_{process.pid}.ports"))
+            if ports:
+                try:
+                    listed = json.loads(ports[0].read_text())["nats"][0]
+                except (ValueError, KeyError, IndexError):
+                    listed = None  # being written
+                if listed:
+                    self.port = int(str(listed).rsplit(":", 1)[1])
+                    self.url = f"nats://127.0.0.1:{self.port}"
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                        return
+            time.sleep(0.05)
         raise RuntimeError("nats-server did not start")
 
 
 @contextmanager
 def nats_server() -> Iterator[NatsServer]:
     store = Path(tempfile.mkdtemp(prefix="sw-nats-"))
-    port = free_port()
-    server = NatsServer(url=f"nats://127.0.0.1:{port}", port=port, store_dir=store, process=None)
+    server = NatsServer(url="", port=0, store_dir=store, process=None)  # the server picks a port
     server.start()
     try:
         yield server

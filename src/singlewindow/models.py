@@ -5,6 +5,7 @@ Alembic's env and the test fixtures import this module; domain code never does.
 
 from __future__ import annotations
 
+import singlewindow.analytics.models
 import singlewindow.audit.models
 import singlewindow.declarations.models
 import singlewindow.exchange.models
@@ -18,7 +19,6 @@ import singlewindow.parties.models
 import singlewindow.signing.models
 import singlewindow.standards.codes.models
 import singlewindow.subscriptions.models
-import singlewindow.timerelease.models
 import singlewindow.transport.models  # noqa: F401
 from singlewindow.kit.db import Base
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 def all_routers() -> list[APIRouter]:
     from singlewindow.agencies.api import router as agencies
+    from singlewindow.analytics.api import router as analytics
     from singlewindow.audit.api import router as audit
     from singlewindow.declarations.api import router as declarations
     from singlewindow.exchange.api import router as exchange
@@ -23,7 +24,6 @@ def all_routers() -> list[APIRouter]:
     from singlewindow.standards.api import router as document_types
     from singlewindow.standards.codes.api import router as code_tables
     from singlewindow.subscriptions.api import router as subscriptions
-    from singlewindow.timerelease.api import router as analytics
     from singlewindow.transport.api import router as transport
 
     return [

@@ -12,11 +12,11 @@ from singlewindow.kit.settings import Settings
 def context_loops(
     db: Database, settings: Settings, stop: asyncio.Event
 ) -> dict[str, Callable[[], Awaitable[None]]]:
+    from singlewindow.analytics import tasks as analytics_tasks
     from singlewindow.inspection import tasks as inspection
     from singlewindow.subscriptions import tasks as subscriptions
-    from singlewindow.timerelease import tasks as timerelease
 
     loops: dict[str, Callable[[], Awaitable[None]]] = {}
-    for module in (inspection, subscriptions, timerelease):
+    for module in (inspection, subscriptions, analytics_tasks):
         loops.update(module.loops(db, settings, stop))
     return loops

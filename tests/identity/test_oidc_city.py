@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from singlewindow.demo.harness import NodeProcess, free_port
+from singlewindow.demo.harness import NodeProcess
+from singlewindow.devservers import free_port
 from singlewindow.identity.oidc.tokens import principal_for_access_token
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -22,11 +23,13 @@ def make_backend(kind: str, request: pytest.FixtureRequest) -> Iterator[Backend]
     """``embedded``: SQLite + the embedded transport. ``pg-nats``: a fresh PostgreSQL
     database and a NATS JetStream server of its own (a test may stop and restart it)."""
     if kind == "embedded":
-        yield Backend("embedded", {"SW_EXCHANGE": "embedded"})
+        template: Path = request.getfixturevalue("sqlite_template")
+        yield Backend("embedded", {"SW_EXCHANGE": "embedded"}, sqlite_template=template)
         return
     pg: PostgresServer = request.getfixturevalue("pg")
     name = f"rel{next(_counter)}_{abs(hash(request.node.nodeid)) % 10**8}"
-    url = pg.create_database(name)
+    # Cloned from the session's migrated template (the node's own upgrade is then a no-op).
+    url = pg.create_database(name, template=request.getfixturevalue("pg_template"))
     try:
         with nats_server() as nats:
             yield Backend(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,6 +57,9 @@ class Backend:
     name: str
     env: dict[str, str]
     nats: NatsServer | None = None
+    # ``embedded``: a migrated SQLite database copied into the node's data directory (the
+    # node's own upgrade is then a no-op), as the other tests start from one.
+    sqlite_template: Path | None = None
 
     @property
     def uses_nats(self) -> bool:
@@ -342,6 +346,10 @@ class Processes:
             backend, data_dir, workers_in_process=workers_in_process, extra_env=extra_env
         )
         self.nodes.append(node)
+        if backend.sqlite_template is not None and "SW_DATABASE_URL" not in node.env:
+            target = node.settings().effective_database_url.removeprefix("sqlite:///")
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(backend.sqlite_template, target)
         node.prepare()
         node.start()
         return node

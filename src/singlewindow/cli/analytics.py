@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from singlewindow.analytics import time_release as analytics
+from singlewindow.analytics.tasks import refresh_once
 from singlewindow.cli.common import console, database, print_json, settings
 from singlewindow.kit import clock
 from singlewindow.kit.errors import SingleWindowError
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.schemas import PartyKind
-from singlewindow.timerelease import analytics
-from singlewindow.timerelease.tasks import refresh_once
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,16 +20,11 @@ from singlewindow.demo.seed import (
     ensure_demo_partners,
     ensure_demo_traders,
 )
+from singlewindow.devservers import free_port
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 from singlewindow.migrate import upgrade
 from singlewindow.node import bootstrap
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

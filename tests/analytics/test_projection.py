@@ -11,13 +11,13 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from singlewindow.analytics.models import TimeRelease, TimeReleaseAgency
+from singlewindow.analytics.tasks import loops, refresh_once, sweep_once
 from singlewindow.kit.clock import CHINA_TZ, today_china
 from singlewindow.kit.ids import new_id
 from singlewindow.standards.documents.transport_samples import sample_ship_report
-from singlewindow.timerelease.models import TimeRelease, TimeReleaseAgency
-from singlewindow.timerelease.tasks import loops, refresh_once, sweep_once
 from singlewindow.transport.models import ArrivalRecord, TransportCall
-from tests.timerelease.conftest import Clock, add_event
+from tests.analytics.conftest import Clock, add_event
 from tests.transport.manifests.conftest import IMO, SQLITE_ONLY, MNode
 
 BILL = "COSU6312345670"  # the sample goods declaration's B/L (vessel and voyage 045E)

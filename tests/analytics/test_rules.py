@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from singlewindow.analytics import time_release as analytics
+from singlewindow.analytics.rules import Event, Transport, milestones
 from singlewindow.kit.errors import ValidationFailed
-from singlewindow.timerelease import analytics
-from singlewindow.timerelease.rules import Event, Transport, milestones
 
 T0 = datetime(2026, 11, 20, 2, tzinfo=UTC)
 

@@ -18,13 +18,13 @@ import duckdb
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from singlewindow.analytics.models import TimeRelease, TimeReleaseAgency
 from singlewindow.kit.clock import CHINA_TZ
 from singlewindow.kit.errors import Finding, ValidationFailed
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.schemas import PartyKind
 from singlewindow.parties.service import DECLARANT_KINDS
 from singlewindow.standards.codes.lookup import DbCodeLookup, builtin_lookup
-from singlewindow.timerelease.models import TimeRelease, TimeReleaseAgency
 
 GroupBy = Literal["port", "district", "agency", "trade_mode", "ie_flag", "transport_mode"]
 

@@ -16,13 +16,13 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from singlewindow.analytics import time_release as analytics
+from singlewindow.analytics.schemas import TimeReleaseReport
 from singlewindow.identity.roles import Role
 from singlewindow.kit.http import AppSettings, DbSession
 from singlewindow.kit.settings import Settings
 from singlewindow.parties.access import AGENCIES, DECLARANTS, OPERATORS, Allow
 from singlewindow.parties.auth import Principal
-from singlewindow.timerelease import analytics
-from singlewindow.timerelease.schemas import TimeReleaseReport
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 

@@ -13,12 +13,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
+from singlewindow.analytics import projector
 from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
-from singlewindow.timerelease import projector
 
-log = logging.getLogger("singlewindow.timerelease.tasks")
+log = logging.getLogger("singlewindow.analytics.tasks")
 
 
 def refresh_step(db: Database, settings: Settings) -> projector.Pass:

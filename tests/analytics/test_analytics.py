@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from singlewindow.analytics.models import TimeRelease, TimeReleaseAgency
 from singlewindow.cli.main import app
 from singlewindow.declarations.models import Declaration
 from singlewindow.kit.ids import new_id
-from singlewindow.timerelease.models import TimeRelease, TimeReleaseAgency
 from tests.api.conftest import assert_error_shape
 from tests.declarations.conftest import Node
 from tests.declarations.test_city_scope import _signed_in

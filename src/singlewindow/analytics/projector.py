@@ -29,14 +29,14 @@ from sqlalchemy import Table, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from singlewindow.analytics import rules
+from singlewindow.analytics.models import TimeRelease, TimeReleaseAgency, TimeReleaseCursor
 from singlewindow.declarations.keys import document_keys
 from singlewindow.declarations.models import AgencyStatus, Declaration, TimelineEvent
 from singlewindow.kit import clock
 from singlewindow.kit.db import table_of
 from singlewindow.kit.ids import new_id
 from singlewindow.standards.codes.lookup import DbCodeLookup, builtin_lookup
-from singlewindow.timerelease import rules
-from singlewindow.timerelease.models import TimeRelease, TimeReleaseAgency, TimeReleaseCursor
 from singlewindow.transport.models import ArrivalRecord, Consignment, TransportCall
 
 GOODS = "goods_declaration"
