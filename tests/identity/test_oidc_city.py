@@ -67,7 +67,7 @@ def test_city_platform_signs_in_through_the_hub(tmp_path: Path, sqlite_template:
             [
                 sys.executable, str(CITY_SCRIPT),
                 "--hub", hub_url,
-                "--client-id", "gz-platform", "--client-secret", secret,
+                "--client-id", "gz-platform", f"--client-secret={secret}",  # may start with "-"
                 "--port", str(city_port), "--audience", CITY_AUDIENCE,
                 "--username", "gz.clerk", "--password", PASSWORD,
             ],

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from singlewindow.exchange.channels.webhook import verify_webhook_signature
 from singlewindow.kit.db import Base
 from singlewindow.kit.settings import Settings
+from singlewindow.subscriptions.signals import reopen_streams
 from singlewindow.subscriptions.tasks import projector_once, webhooks_once
 from tests.declarations.conftest import Node, entry_no, node
 
@@ -93,6 +94,9 @@ class SNode:
 
 @pytest.fixture
 def sn(node: Node) -> SNode:
+    # Streams end once a node's workers have stopped (``close_streams``); an earlier test in
+    # this process may have stopped some: this node's streams are open.
+    reopen_streams()
     return SNode(node)
 
 

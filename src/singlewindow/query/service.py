@@ -120,10 +120,13 @@ def chains(
     for cl in repository.clearances(session, sorted({c.id for c in calls.values()})):
         clearances[cl.call_id].append(ClearanceOut.model_validate(cl, from_attributes=True))
 
-    # Joint inspection cases and the terminal's gate-out (inspection/reads.py).
+    # Joint inspection cases and the terminal's gate-out (inspection/reads.py), looked up only
+    # where the timeline records an order or a gate-out.
     from singlewindow.inspection.reads import for_declarations
 
-    inspected = for_declarations(session, ids)
+    inspected = for_declarations(
+        session, sorted({*recorded("inspection_ordered"), *recorded("gate_out")})
+    )
     out = []
     for d in declarations:
         mine = _own_consignments(d, by_bill)
@@ -179,8 +182,8 @@ def chains(
                 if permit is not None
                 else None,
                 release=release,
-                inspections=inspected[d.id].inspections,
-                gate_out=inspected[d.id].gate_out,
+                inspections=inspected[d.id].inspections if d.id in inspected else [],
+                gate_out=inspected[d.id].gate_out if d.id in inspected else None,
             )
         )
     return out
