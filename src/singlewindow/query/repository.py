@@ -99,23 +99,15 @@ def vessel_keys(session: Session, vessel: str) -> list[str]:
         )
     if imos:
         keys.update(imos)
-        for en, cn in session.execute(
-            select(Vessel.name_en, Vessel.name_cn).where(Vessel.imo.in_(imos))
-        ):
-            keys.update(k for k in (vessel_key(en), vessel_key(cn)) if k is not None)
-        keys.update(
-            k
-            for k in map(
-                vessel_key,
-                session.scalars(
-                    select(TransportCall.means_name)
-                    .where(TransportCall.mode == "sea", TransportCall.means_id.in_(imos))
-                    .distinct()
-                    .limit(50)
-                ),
-            )
-            if k is not None
-        )
+        # Every name in one round trip: the register's English and Chinese names, the calls'.
+        names = union(
+            select(Vessel.name_en).where(Vessel.imo.in_(imos)),
+            select(Vessel.name_cn).where(Vessel.imo.in_(imos)),
+            select(TransportCall.means_name).where(
+                TransportCall.mode == "sea", TransportCall.means_id.in_(imos)
+            ),
+        )  # UNION: each name once, however many calls
+        keys.update(k for k in map(vessel_key, session.scalars(names)) if k is not None)
     return sorted(keys)
 
 
