@@ -252,6 +252,14 @@ def test_vessel_and_voyage_match_the_declared_name_or_imo(
     for vessel in (IMO, f"UN{IMO}", VESSEL_NAME.lower()):
         found = [c["declaration"]["id"] for c in _items(mf, vessel=vessel, voyage=VOYAGE)]
         assert found == [second, first["id"]], vessel  # newest first
+    # Each name is its own index range; pages and both orders run across them.
+    page = _query(mf, vessel=IMO, voyage=VOYAGE, limit=1).json()
+    assert [c["declaration"]["id"] for c in page["items"]] == [second]
+    rest = _query(mf, vessel=IMO, voyage=VOYAGE, limit=1, cursor=page["next_cursor"]).json()
+    assert [c["declaration"]["id"] for c in rest["items"]] == [first["id"]]
+    assert rest["next_cursor"] is None
+    oldest = _items(mf, vessel=IMO, voyage=VOYAGE, sort="submitted_at")
+    assert [c["declaration"]["id"] for c in oldest] == [first["id"], second]
     # Another voyage of the same ship, or the same voyage number of another ship: nothing.
     assert _items(mf, vessel=IMO, voyage="046E") == []
     assert _items(mf, vessel="9321483", voyage=VOYAGE) == []

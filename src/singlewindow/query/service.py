@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from singlewindow.declarations.keys import voyage_key
 from singlewindow.declarations.models import Declaration
 from singlewindow.declarations.schemas import AgencyStatusOut, EventOut
 from singlewindow.parties.auth import Principal
@@ -46,12 +47,6 @@ def _is_agency(principal: Principal) -> bool:
     return principal.kind == PartyKind.agency
 
 
-def _voy_no(declaration: Declaration) -> str | None:
-    free_text = declaration.document.get("free_text") if declaration.document else None
-    voy = free_text.get("voy_no") if isinstance(free_text, dict) else None
-    return str(voy) if voy else None
-
-
 def _own_consignments(
     declaration: Declaration, by_bill: dict[str, list[Consignment]]
 ) -> list[Consignment]:
@@ -59,8 +54,8 @@ def _own_consignments(
     the manifest, only those of that voyage."""
     rows = by_bill.get(declaration.bill_no or "", [])
     same = [r for r in rows if r.direction == declaration.ie_flag]
-    voy = _voy_no(declaration)
-    on_voyage = [r for r in same if voy is not None and r.journey_id == voy]
+    voy = declaration.voyage_no  # free_text/voy_no as a key (declarations/keys.py)
+    on_voyage = [r for r in same if voy is not None and voyage_key(r.journey_id) == voy]
     return on_voyage or same
 
 
@@ -102,20 +97,19 @@ def chains(
     agency = _is_agency(principal)
     show_manifest = not agency or principal.agency_type in (None, "customs")
     bills = [d.bill_no for d in declarations if d.bill_no]
-    consignments = repository.consignments(session, bills)
+    side = repository.manifest_side(session, bills)
     by_bill: dict[str, list[Consignment]] = defaultdict(list)
-    for row in consignments:
+    for row in side.consignments:
         by_bill[row.bill_no].append(row)
-    by_consignment = defaultdict(list)
-    for box in repository.containers(session, [c.id for c in consignments]):
-        by_consignment[box.consignment_id].append(
-            ContainerPart.model_validate(box, from_attributes=True)
-        )
+    by_consignment = {
+        cid: [ContainerPart.model_validate(box, from_attributes=True) for box in boxes]
+        for cid, boxes in side.containers.items()
+    }
     arrivals = defaultdict(list)
     if show_manifest:
         for a in repository.arrivals(session, bills):
             arrivals[a.bill_no].append(ArrivalPart.model_validate(a, from_attributes=True))
-    calls = repository.calls_for(session, consignments)
+    calls = side.calls
     clearances = defaultdict(list)
     for cl in repository.clearances(session, sorted({c.id for c in calls.values()})):
         clearances[cl.call_id].append(ClearanceOut.model_validate(cl, from_attributes=True))
