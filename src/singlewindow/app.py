@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     for router in all_routers():
         app.include_router(router)
+    from singlewindow.web.routes import install_portal
+
+    install_portal(app)  # after the API: its error pages wrap the API's JSON errors
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:  # an explicit allow-list; nothing is allowed by default
         app.add_middleware(

@@ -5,8 +5,10 @@ Alembic's env and the test fixtures import this module; domain code never does.
 
 from __future__ import annotations
 
+import singlewindow.agencies.worklist
 import singlewindow.analytics.models
 import singlewindow.audit.models
+import singlewindow.declarations.attachments
 import singlewindow.declarations.models
 import singlewindow.exchange.models
 import singlewindow.identity.models

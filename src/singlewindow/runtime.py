@@ -44,6 +44,7 @@ async def background(
         tasks.append(asyncio.create_task(run_workers(db, settings, stop), name="exchange"))
     if settings.run_simulator:
         agencies = await asyncio.to_thread(provision_simulated_agencies_tx, db)
+        agencies = [a for a in agencies if a.code not in settings.sim_skip_agencies]
         simulator = Simulator(
             base_url or f"http://{settings.host}:{settings.port}",
             agencies,

@@ -78,6 +78,20 @@ def run(
                     f"{partner.name_zh} ({partner.code})\n  API key: {partner.token}",
                     soft_wrap=True,
                 )
+            from singlewindow.demo.users import ensure_demo_users
+
+            users = ensure_demo_users(session, s, traders[0].code, partners["terminal"].code)
+            console.print(
+                f"[cyan]portal users / 门户演示用户[/cyan] (http://{s.host}:{s.port}/portal)"
+            )
+            for user in users:
+                second = (
+                    f"  TOTP seed / 动态验证码密钥: {user.totp_secret}" if user.totp_secret else ""
+                )
+                console.print(
+                    f"  {user.username} / {user.password} ({user.org_code}){second}",
+                    soft_wrap=True,
+                )
             if session.scalar(select(func.count()).select_from(Declaration)) == 0:
                 base_url = f"http://{s.host}:{s.port}"
                 threading.Thread(
@@ -174,7 +188,7 @@ def simulate(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulator's every poll
     db = database(s)
-    agencies = provision_simulated_agencies_tx(db)
+    agencies = [a for a in provision_simulated_agencies_tx(db) if a.code not in s.sim_skip_agencies]
     db.dispose()
     simulator = Simulator(url or f"http://{s.host}:{s.port}", agencies, simulator_behaviour(s))
 

@@ -20,6 +20,7 @@ from singlewindow.demo.seed import (
     ensure_demo_partners,
     ensure_demo_traders,
 )
+from singlewindow.demo.users import DemoUser, ensure_demo_users
 from singlewindow.devservers import free_port
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
@@ -36,6 +37,7 @@ class NodeProcess:
     port: int = 0
     traders: list[DemoTrader] = field(default_factory=list)
     partners: dict[str, DemoPartner] = field(default_factory=dict)  # carrier, terminal
+    users: list[DemoUser] = field(default_factory=list)  # the portal's demo users
     process: subprocess.Popen[bytes] | None = None
     separate_simulator: bool = False  # run the simulated agencies in their own process
     processes: int = 1  # API processes (``run --processes``)
@@ -68,6 +70,9 @@ class NodeProcess:
             bootstrap(session, s)
             self.traders = ensure_demo_traders(session, s)
             self.partners = ensure_demo_partners(session)  # after: traders revoke demo keys
+            self.users = ensure_demo_users(
+                session, s, self.traders[0].code, self.partners["terminal"].code
+            )
         db.dispose()
 
     def start(self, timeout: float = 60) -> None:

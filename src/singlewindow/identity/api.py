@@ -13,7 +13,7 @@ from singlewindow.audit import actions
 from singlewindow.identity import account
 from singlewindow.identity.errors import RetryLater
 from singlewindow.identity.login import authenticate
-from singlewindow.identity.models import User
+from singlewindow.identity.models import LoginSession, User
 from singlewindow.identity.schemas import (
     LoginIn,
     LoginOut,
@@ -36,6 +36,7 @@ from singlewindow.identity.users_api import router as users_router
 from singlewindow.identity.users_api import user_out
 from singlewindow.kit.errors import Forbidden, SingleWindowError
 from singlewindow.kit.http import AppSettings, DbSession
+from singlewindow.kit.settings import Settings
 from singlewindow.parties.access import SelfOnly, SelfPending
 from singlewindow.parties.auth import Principal
 
@@ -74,31 +75,40 @@ def _own_user(session: Session, principal: Principal) -> User:
     return get_user(session, principal.user_id)[0]
 
 
-@auth.post("/login", response_model=LoginOut, responses=_ERRORS)
-def login(request: Request, session: DbSession, settings: AppSettings, body: LoginIn) -> Response:
-    """Password (+ TOTP code) → session cookie ``sw_session`` and a CSRF token."""
+def sign_in(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    totp: str | None,
+) -> tuple[User, str, LoginSession]:
+    """Password (+ TOTP) → a new session; both outcomes audited. The API's login and the
+    portal's login form both come here. On failure the error is raised after the failure was
+    recorded: the caller answers with it and lets the transaction commit."""
     ip = client_ip(request)
     try:
         user = authenticate(
             session,
-            username=body.username,
-            password=body.password,
-            totp=body.totp,
+            username=username,
+            password=password,
+            totp=totp,
             client_ip=ip,
             settings=settings,
         )
     except SingleWindowError as exc:
         audit.record(
             session,
-            actor=body.username,
+            actor=username,
             action=actions.LOGIN_FAILED,
             target_type=actions.USER,
-            target_id=body.username,
+            target_id=username,
             outcome="failed" if exc.status == 401 else "denied",
             detail={"code": exc.code},
             ip=ip,
         )
-        return error_response(exc)  # the failure counters are committed with this answer
+        raise
     token, row = start_session(
         session,
         user,
@@ -115,6 +125,23 @@ def login(request: Request, session: DbSession, settings: AppSettings, body: Log
         detail={"session_id": row.id, "username": user.username, "totp": user.totp_enabled},
         ip=ip,
     )
+    return user, token, row
+
+
+@auth.post("/login", response_model=LoginOut, responses=_ERRORS)
+def login(request: Request, session: DbSession, settings: AppSettings, body: LoginIn) -> Response:
+    """Password (+ TOTP code) → session cookie ``sw_session`` and a CSRF token."""
+    try:
+        user, token, row = sign_in(
+            request,
+            session,
+            settings,
+            username=body.username,
+            password=body.password,
+            totp=body.totp,
+        )
+    except SingleWindowError as exc:
+        return error_response(exc)  # the failure counters are committed with this answer
     out = LoginOut(
         user=user_out(*get_user(session, user.id)),
         csrf_token=csrf_token_for(token, settings),

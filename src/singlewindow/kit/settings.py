@@ -100,6 +100,21 @@ class Settings(BaseSettings):
         default=1_000_000, ge=1, description="rows one analytics request may aggregate"
     )
     # --- end time release study ---
+    # --- portal (issue 6; docs/portal.md): one theme, a city platform's own face ---
+    brand_name: str | None = Field(
+        default=None, description="the portal's name in Chinese; default node_name"
+    )
+    brand_name_en: str | None = Field(default=None, description="the portal's name in English")
+    brand_logo: Path | None = Field(
+        default=None, description="an SVG or PNG logo file shown in the header"
+    )
+    brand_primary: str = Field(
+        default="#0b4f8a", pattern=r"^#[0-9a-fA-F]{6}$", description="header and buttons"
+    )
+    brand_accent: str = Field(
+        default="#c8102e", pattern=r"^#[0-9a-fA-F]{6}$", description="highlights and the logo mark"
+    )
+    # --- end portal ---
     relay_batch: int = Field(default=200, ge=1)
     # In-process workers started by ``singlewindow run``.
     run_workers: bool = True
@@ -108,6 +123,10 @@ class Settings(BaseSettings):
     sim_inspection_rate: float = Field(default=0.2, ge=0, le=1)
     sim_latency_seconds: float = Field(default=0.0, ge=0)
     sim_seed: int | None = None
+    sim_skip_agencies: list[str] = Field(
+        default_factory=lambda: ["CUS5200"],
+        description="agencies the simulator leaves to their officers (who decide in the portal)",
+    )
     sim_mode: Literal["decide", "ack"] = Field(
         default="decide", description="ack: only acknowledge (used by the ingest benchmark)"
     )
