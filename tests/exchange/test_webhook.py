@@ -11,7 +11,7 @@ from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 from tests.exchange.conftest import Register, count_state, wait_for, workers
 from tests.exchange.test_inbox import send_many
-from tests.exchange.webhook_server import webhook_receiver
+from tests.support.webhooks import webhook_receiver
 
 SECRET = "s3cret-s3cret-s3cret"
 CHANNEL = "/api/v1/exchange/channels/LIC-GD"
@@ -71,6 +71,8 @@ def test_webhook_delivery_is_signed(
     assert sorted(e["id"] for e in receiver.received) == sorted(ids)
     assert receiver.rejected == 0
     assert {e["payload"]["n"] for e in receiver.received} == {0, 1, 2, 3}
+    # The envelope id travels in a header too (receivers de-duplicate by it).
+    assert [h["X-SW-Message-Id"] for h in receiver.headers] == [e["id"] for e in receiver.received]
 
 
 def test_failing_webhook_dead_letters_then_redrive(
@@ -78,7 +80,7 @@ def test_failing_webhook_dead_letters_then_redrive(
 ) -> None:
     op = register.auth("GD")
     with webhook_receiver(SECRET, slow_s=fast_settings.webhook_timeout_seconds + 0.5) as receiver:
-        receiver.script = ["500", "slow", "500"]  # max_attempts = 3 → dead
+        receiver.script = [500, "slow", 500]  # max_attempts = 3 → dead
         body = {"kind": "webhook", "url": receiver.url, "secret": SECRET}
         app_client.put(CHANNEL, json=body, headers=op)
         (message_id,) = send_many(db, 1)

@@ -7,8 +7,8 @@ import time
 from typing import Any
 
 from singlewindow.ops.continuity import NOTICES
-from tests.exchange.webhook_server import webhook_receiver
 from tests.ops.conftest import Node
+from tests.support.webhooks import webhook_receiver
 
 SECRET = "continuity-secret-0123"
 CHANNEL = "/api/v1/exchange/channels/CUS5300"

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from singlewindow.exchange.channels.webhook import verify_webhook_signature
 from singlewindow.kit.db import Base
 from singlewindow.kit.settings import Settings
 from singlewindow.subscriptions.signals import reopen_streams
 from singlewindow.subscriptions.tasks import projector_once, webhooks_once
 from tests.declarations.conftest import Node, entry_no, node
+from tests.support.webhooks import Receiver, webhook_receiver
 
 __all__ = ["SQLITE_ONLY", "SNode", "entry_no", "node"]
 
@@ -100,55 +97,8 @@ def sn(node: Node) -> SNode:
     return SNode(node)
 
 
-@dataclass
-class Receiver:
-    """A webhook receiver on 127.0.0.1 (random port): verifies signatures, records requests."""
-
-    secret: str = ""
-    url: str = ""
-    script: list[int] = field(default_factory=list)  # answer statuses, consumed in order
-    received: list[dict[str, Any]] = field(default_factory=list)
-    headers: list[dict[str, str]] = field(default_factory=list)
-    attempts: int = 0
-    bad_signatures: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 @contextmanager
 def receiver() -> Iterator[Receiver]:
-    rec = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            return
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with rec.lock:
-                rec.attempts += 1
-                status = rec.script.pop(0) if rec.script else 204
-            if status >= 300:
-                self.send_response(status)
-                self.end_headers()
-                return
-            if not verify_webhook_signature(rec.secret, dict(self.headers), body, 60):
-                with rec.lock:
-                    rec.bad_signatures += 1
-                self.send_response(401)
-                self.end_headers()
-                return
-            with rec.lock:
-                rec.received.append(json.loads(body))
-                rec.headers.append(dict(self.headers))
-            self.send_response(204)
-            self.end_headers()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    rec.url = f"http://127.0.0.1:{server.server_address[1]}/events"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    """The shared test receiver at ``/events``; the subscription's secret is set on it later."""
+    with webhook_receiver(path="/events") as rec:
         yield rec
-    finally:
-        server.shutdown()
-        server.server_close()

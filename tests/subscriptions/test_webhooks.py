@@ -53,7 +53,7 @@ def test_signed_in_order_then_retries_suspension_and_resume(
         expected = [e["id"] for e in sn.events("trader").json()["items"]]
         assert delivered == len(expected) >= 2
         assert [e["id"] for e in rec.received] == expected
-        assert rec.bad_signatures == 0
+        assert rec.rejected == 0
         assert all(h["Content-Type"] == "application/cloudevents+json" for h in rec.headers)
         assert rec.received[0]["data"]["status"] == "submitted"
         assert _get(sn, sid)["cursor"] == int(rec.received[-1]["sequence"])

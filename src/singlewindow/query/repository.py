@@ -344,6 +344,12 @@ def manifest_side(session: Session, bills: Iterable[str]) -> ManifestSide:
         .outerjoin(TransportCall, TransportCall.id == Consignment.call_id)
         .where(Consignment.bill_no.in_(wanted))
         .order_by(Consignment.updated_at, Consignment.id, ConsignmentContainer.container_no)
+        # The documents (a consignment's goods, a call's merged reports) are not part of a
+        # chain; a call's would be decoded once per row of the join.
+        .options(
+            defer(Consignment.document, raiseload=True),
+            defer(TransportCall.document, raiseload=True),
+        )
     )
     unlinked: list[Consignment] = []
     for consignment, box, call in rows:
@@ -378,6 +384,7 @@ def calls_for(session: Session, rows: Sequence[Consignment]) -> dict[str, Transp
             ),
         )
         .order_by(TransportCall.id)
+        .options(defer(TransportCall.document, raiseload=True))
     )
     inbound: dict[tuple[str, str, str], TransportCall] = {}
     outbound: dict[tuple[str, str, str], TransportCall] = {}

@@ -109,12 +109,9 @@ class ReleasePart(BaseModel):
 
 
 class ClearanceChain(BaseModel):
-    """One declaration's whole chain, each part with its timestamps.
-
-    ``inspections`` and ``gate_out`` are placeholders: joint inspection and the terminal's
-    gate-out are not recorded yet (a later ``inspection`` context fills them); they are
-    always ``[]`` and ``null`` for now.
-    """
+    """One declaration's whole chain, each part with its timestamps: ``inspections`` are the
+    joint inspection cases it is in (``inspection/reads.py``), ``gate_out`` the terminal's
+    gate-out (null until one is recorded)."""
 
     declaration: DeclarationPart
     agencies: list[AgencyStatusOut]
