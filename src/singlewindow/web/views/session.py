@@ -188,6 +188,11 @@ def brand_css(settings: AppSettings) -> Response:
     return Response(css, media_type="text/css", headers={"Cache-Control": "no-cache"})
 
 
+@router.get("/favicon.ico")
+def favicon(settings: AppSettings) -> Response:
+    return brand_logo(settings)
+
+
 @router.get("/portal/brand/logo")
 def brand_logo(settings: AppSettings) -> Response:
     if settings.brand_logo is None or not settings.brand_logo.is_file():
