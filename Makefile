@@ -20,6 +20,8 @@ $(ASSETS): package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
+	cp node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui.LICENSE
 	cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE
 	cp node_modules/chart.js/LICENSE.md $(VENDOR)/chart.js.LICENSE.md
 	touch $(ASSETS)

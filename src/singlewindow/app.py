@@ -40,7 +40,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         summary="International Trade Single Window — declare once, route, feed back",
         version=__version__,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served below from this node's own copy of Swagger UI (no CDN)
+        redoc_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -48,7 +49,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app)
     for router in all_routers():
         app.include_router(router)
-    from singlewindow.web.routes import install_portal
+    from singlewindow.web.routes import install_api_docs, install_portal
+
+    install_api_docs(app)
 
     install_portal(app)  # after the API: its error pages wrap the API's JSON errors
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

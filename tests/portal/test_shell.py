@@ -145,3 +145,70 @@ def test_every_catalogue_key_used_by_a_template_exists_in_both_languages() -> No
     assert not missing, missing
     empty = sorted(k for k, (zh, en) in text.items() if not zh.strip() or not en.strip())
     assert not empty, empty
+
+
+def test_api_docs_use_the_nodes_own_swagger_ui(portal: Portal) -> None:
+    r = portal.client().get("/docs")
+    assert r.status_code == 200
+    assert "/static/vendor/swagger-ui-bundle.js" in r.text
+    assert "cdn." not in r.text
+    assert "http://" not in r.text.replace("http://www.w3.org", "")
+
+
+# Pages anyone may open (the sign-in and the shell's own assets).
+OPEN_PAGES = {
+    ("GET", "/"),
+    ("GET", "/favicon.ico"),
+    ("GET", "/portal/login"),
+    ("POST", "/portal/login"),
+    ("GET", "/portal/lang/{lang}"),
+    ("GET", "/portal/brand.css"),
+    ("GET", "/portal/brand/logo"),
+    ("GET", "/portal/password"),  # itself redirects to the sign-in without a session
+    ("POST", "/portal/password"),
+}
+
+
+def test_every_portal_page_needs_a_session(portal: Portal) -> None:
+    from fastapi.routing import APIRoute
+
+    c = portal.client()
+    checked = 0
+    for route in portal.app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        path = route.path
+        if not (path == "/portal" or path.startswith("/portal/")):
+            continue
+        for method in sorted(route.methods - {"HEAD"}):
+            if (method, path) in OPEN_PAGES:
+                continue
+            url = re.sub(r"{(\w+)(:\w+)?}", "x", path)
+            r = c.request(method, url)
+            assert r.status_code == 303, f"{method} {path}: {r.status_code}"
+            assert r.headers["location"].startswith("/portal/login"), f"{method} {path}"
+            checked += 1
+    assert checked >= 1
+
+
+def test_a_virtual_city_platform_shows_its_own_face_in_the_same_layout(portal: Portal) -> None:
+    portal.settings.brand_cities = {
+        "440300": {
+            "name": "深圳国际贸易单一窗口",
+            "name_en": "Shenzhen Single Window",
+            "primary": "#006d5b",
+        },
+        "440100": {"name": "广州国际贸易单一窗口", "primary": "url(evil)"},
+    }
+    shenzhen = portal.client_for("demo.trader")  # a Shenzhen enterprise (USCC 91440300…)
+    assert "--brand: #006d5b" in shenzhen.get("/portal/brand.css").text
+    page = shenzhen.get("/portal/password").text  # any page with the layout
+    assert "深圳国际贸易单一窗口" in page
+    # The province's users and anonymous visitors keep the province's face; a city's
+    # malformed colour is ignored, never written into the stylesheet.
+    assert "--brand: #0b4f8a" in portal.client().get("/portal/brand.css").text
+    from singlewindow.web.render import brand_of
+
+    guangzhou = brand_of(portal.settings, "440100")
+    assert guangzhou.name_zh == "广州国际贸易单一窗口"
+    assert guangzhou.primary == "#0b4f8a"

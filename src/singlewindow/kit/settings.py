@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     brand_accent: str = Field(
         default="#c8102e", pattern=r"^#[0-9a-fA-F]{6}$", description="highlights and the logo mark"
     )
+    brand_cities: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="virtual city platforms on this node: city code (GB/T 2260, e.g. 440300) → "
+        "{name, name_en, logo, primary, accent}; their users see that face, same layout",
+    )
     # --- end portal ---
     relay_batch: int = Field(default=200, ge=1)
     # In-process workers started by ``singlewindow run``.

@@ -85,14 +85,39 @@ class Brand:
         return pick(self.name_zh, self.name_en, lang)
 
 
-def brand_of(settings: Settings) -> Brand:
+def brand_of(settings: Settings, city: str | None = None) -> Brand:
+    """The node's brand, or — for a user of a virtual city platform listed in
+    ``brand_cities`` — that city's name, logo and colours over it."""
+    face = settings.brand_cities.get(city or "", {})
+    colour = _colour(face.get("primary"))
+    logo = face.get("logo") or (str(settings.brand_logo) if settings.brand_logo else None)
     return Brand(
-        name_zh=settings.brand_name or settings.node_name,
-        name_en=settings.brand_name_en or "International Trade Single Window",
-        logo_url="/portal/brand/logo" if settings.brand_logo else static_url("logo.svg"),
-        primary=settings.brand_primary,
-        accent=settings.brand_accent,
+        name_zh=face.get("name") or settings.brand_name or settings.node_name,
+        name_en=face.get("name_en")
+        or settings.brand_name_en
+        or "International Trade Single Window",
+        logo_url=(f"/portal/brand/logo?city={city}" if face.get("logo") else "/portal/brand/logo")
+        if logo
+        else static_url("logo.svg"),
+        primary=colour or settings.brand_primary,
+        accent=_colour(face.get("accent")) or settings.brand_accent,
     )
+
+
+def _colour(value: str | None) -> str | None:
+    """A ``#rrggbb`` colour, else None (a city's settings never inject CSS)."""
+    if value and len(value) == 7 and value[0] == "#":
+        try:
+            int(value[1:], 16)
+        except ValueError:
+            return None
+        return value
+    return None
+
+
+def city_of(user: Any) -> str | None:
+    principal = getattr(user, "principal", None)
+    return getattr(principal, "city", None)
 
 
 @cache
@@ -187,7 +212,7 @@ def context(request: Request, user: Any = None, **values: Any) -> dict[str, Any]
         "area": area,
         "nav": NAV.get(area or "", ()),
         "path": request.url.path,
-        "brand": brand_of(settings),
+        "brand": brand_of(settings, city_of(user)),
         "node": settings,
         "csrf_token": csrf,
         "fragment": is_fragment(request),

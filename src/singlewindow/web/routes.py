@@ -29,6 +29,25 @@ def portal_routers() -> list[APIRouter]:
     return [session, trader, declaration_form, agency, port, operator]
 
 
+def install_api_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the node's own copy (npm ``swagger-ui-dist``, ``make assets``),
+    not from a CDN — the node runs in an isolated network."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    from singlewindow.web.render import static_url
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} — docs",
+            swagger_js_url=static_url("vendor/swagger-ui-bundle.js"),
+            swagger_css_url=static_url("vendor/swagger-ui.css"),
+            swagger_favicon_url="/favicon.ico",
+        )
+
+
 def _is_page(request: Request) -> bool:
     path = request.url.path
     return path == "/" or path == "/portal" or path.startswith("/portal/")

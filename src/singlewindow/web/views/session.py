@@ -3,6 +3,7 @@ the start page of each area."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -181,11 +182,23 @@ def set_language(lang: str, next: str | None = None) -> RedirectResponse:
 
 
 @router.get("/portal/brand.css")
-def brand_css(settings: AppSettings) -> Response:
-    """The brand's colours as CSS variables (the stylesheet uses only these)."""
-    brand = brand_of(settings)
+def brand_css(request: Request, session: DbSession, settings: AppSettings) -> Response:
+    """The brand's colours as CSS variables (the stylesheet uses only these): the node's, or
+    the caller's virtual city platform's."""
+    brand = brand_of(settings, _city_of_caller(request, session))
     css = f":root {{ --brand: {brand.primary}; --accent: {brand.accent}; }}\n"
-    return Response(css, media_type="text/css", headers={"Cache-Control": "no-cache"})
+    return Response(
+        css, media_type="text/css", headers={"Cache-Control": "no-cache", "Vary": "Cookie"}
+    )
+
+
+def _city_of_caller(request: Request, session: DbSession) -> str | None:
+    if not request.cookies.get(SESSION_COOKIE):
+        return None
+    try:
+        return _resolve(request, session, None, None, allow_pending=True).city
+    except SingleWindowError:
+        return None
 
 
 @router.get("/favicon.ico")
@@ -194,7 +207,10 @@ def favicon(settings: AppSettings) -> Response:
 
 
 @router.get("/portal/brand/logo")
-def brand_logo(settings: AppSettings) -> Response:
-    if settings.brand_logo is None or not settings.brand_logo.is_file():
+def brand_logo(settings: AppSettings, city: str | None = None) -> Response:
+    face = settings.brand_cities.get(city or "", {})
+    configured = face.get("logo") or settings.brand_logo
+    path = Path(configured) if configured else None
+    if path is None or not path.is_file():
         return FileResponse(STATIC / "logo.svg", media_type="image/svg+xml")
-    return FileResponse(settings.brand_logo)
+    return FileResponse(path)
