@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from sqlalchemy import select
+
+from singlewindow.declarations.models import Declaration, TimelineEvent
 from tests.declarations.conftest import Node
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "decmessage"
@@ -230,6 +233,43 @@ def test_draft_then_submit_and_withdraw(node: Node) -> None:
         f"/api/v1/declarations/{draft['id']}/withdraw", headers=node.auth("trader")
     )
     assert again.status_code == 409
+
+
+def test_a_draft_is_edited_in_place_until_it_is_submitted(node: Node) -> None:
+    doc = node.document(client_ref="DRAFT-EDIT")
+    doc["head"]["bill_no"] = ""  # a draft may be incomplete
+    r = node.client.post(
+        "/api/v1/declarations", params={"draft": "true"}, json=doc, headers=node.auth("trader")
+    )
+    draft_id = r.json()["id"]
+    url = f"/api/v1/declarations/{draft_id}"
+    edited = node.document(client_ref="ANY-OTHER-REF")  # the client reference cannot change
+    edited["head"]["bill_no"] = "COSU6399999990"
+    r = node.client.put(url, json=edited, headers=node.auth("trader"))
+    assert r.status_code == 200, r.text
+    assert r.json()["client_ref"] == "DRAFT-EDIT"
+    assert r.json()["bill_no"] == "COSU6399999990"
+    with node.db.read_only() as session:
+        stored = session.get(Declaration, draft_id)
+        assert stored is not None
+        assert stored.document["head"]["bill_no"] == "COSU6399999990"
+        events = [
+            e.event
+            for e in session.scalars(
+                select(TimelineEvent).where(TimelineEvent.declaration_id == draft_id)
+            )
+        ]
+    assert events.count("edited") == 1
+    # Another trader's draft is not found; a non-object is 400; a submitted one is 409.
+    assert node.client.put(url, json=edited, headers=node.auth("other_trader")).status_code == 404
+    assert node.client.put(url, json=[1], headers=node.auth("trader")).status_code == 400
+    assert node.client.post(f"{url}/submit", headers=node.auth("trader")).status_code == 202
+    r = node.client.put(url, json=edited, headers=node.auth("trader"))
+    assert r.status_code == 409
+    with node.db.read_only() as session:
+        stored = session.get(Declaration, draft_id)
+        assert stored is not None
+        assert stored.document["head"]["bill_no"] == "COSU6399999990"
 
 
 def test_batch_reports_each_item(node: Node) -> None:

@@ -308,6 +308,20 @@ def export_xml(session: DbSession, principal: Reader, declaration_id: str) -> Re
     return Response(render_decmessage(declaration.document), media_type="application/xml")
 
 
+@router.put(
+    "/{declaration_id}",
+    response_model=DeclarationSummary,
+    summary="Replace a draft's content (canonical JSON; the client reference stays)",
+)
+async def update_draft(
+    request: Request, session: DbSession, principal: Declarant, declaration_id: str
+) -> DeclarationSummary:
+    raw = await request.body()
+    document = parse_body(raw, request.headers.get("content-type", ""))
+    declaration = service.update_draft(session, principal, declaration_id, document)
+    return DeclarationSummary.model_validate(declaration, from_attributes=True)
+
+
 @router.post("/{declaration_id}/submit", response_model=Receipt, status_code=202)
 def submit_draft(
     session: DbSession, settings: AppSettings, principal: Declarant, declaration_id: str

@@ -276,14 +276,7 @@ def submit(
         "doc_type": GOODS,
         "declarant_code": principal.party_code,
         "client_ref": client_ref,
-        "content_digest": digest,
-        "ie_flag": (_field(document, "head", "ie_flag") or "I")[:1],
-        "customs_master": (_field(document, "head", "custom_master") or None),
-        "bill_no": _field(document, "head", "bill_no"),
-        "trade_co_scc": _field(document, "head", "trade_co_scc"),
-        "agent_code_scc": _field(document, "head", "agent_code_scc"),
-        **document_keys(document),
-        "document": document,
+        **_content_fields(document, digest),
         "mandate_id": mandate_id,
     }
     if draft:
@@ -292,6 +285,55 @@ def submit(
         _event(session, declaration, principal.party_code, "created", None, Aggregate.draft)
         return Submitted(declaration, [], False)
     return _submit_new(session, principal, fields, node_code, signature, warnings)
+
+
+def _content_fields(document: dict[str, Any], digest: str) -> dict[str, Any]:
+    """The columns that follow from a declaration's content (canonical form)."""
+    return {
+        "content_digest": digest,
+        "ie_flag": (_field(document, "head", "ie_flag") or "I")[:1],
+        "customs_master": (_field(document, "head", "custom_master") or None),
+        "bill_no": _field(document, "head", "bill_no"),
+        "trade_co_scc": _field(document, "head", "trade_co_scc"),
+        "agent_code_scc": _field(document, "head", "agent_code_scc"),
+        **document_keys(document),
+        "document": document,
+    }
+
+
+def update_draft(
+    session: Session, principal: Principal, declaration_id: str, document: Any
+) -> Declaration:
+    """Replaces the content of the caller's own draft (same client reference); nothing is
+    validated beyond the shape (a draft may be incomplete) and nothing is routed. 404 for
+    another declarant's declaration, 409 once it is no longer a draft."""
+    if not isinstance(document, dict):
+        raise BadRequest(
+            "The declaration must be a JSON object",
+            "报关单必须是 JSON 对象",
+            code="not_an_object",
+            findings=[Finding("", "type", "expected an object", "应为对象")],
+        )
+    declaration = visible(session, principal, declaration_id, for_change=True)
+    if declaration.declarant_code != principal.party_code:
+        raise NotFound(
+            f"Declaration {declaration_id} not found",
+            f"未找到报关单 {declaration_id}",
+            code="declaration_not_found",
+        )
+    if declaration.status != Aggregate.draft:
+        raise IllegalTransition(
+            f"Declaration {declaration_id} is {declaration.status}, not a draft",
+            f"报关单 {declaration_id} 状态为 {declaration.status}，不是暂存状态",
+        )
+    canonical = validation.canonical(GOODS, {**document, "client_ref": declaration.client_ref})
+    digest = digest_of(canonical)
+    if digest == declaration.content_digest:
+        return declaration
+    for name, value in _content_fields(canonical, digest).items():
+        setattr(declaration, name, value)
+    _event(session, declaration, principal.party_code, "edited", None, None, {"digest": digest})
+    return declaration
 
 
 def _submit_new(
