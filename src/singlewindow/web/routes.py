@@ -16,17 +16,17 @@ from singlewindow.web.render import STATIC, render
 
 
 def portal_routers() -> list[APIRouter]:
+    """Every area's router. The declaration form (``/portal/trader/declarations/new`` and
+    ``…/{id}``) comes before the trader's list pages."""
     from singlewindow.web.views.agency import router as agency
     from singlewindow.web.views.declaration_form import router as declaration_form
     from singlewindow.web.views.operator import router as operator
     from singlewindow.web.views.port import router as port
+    from singlewindow.web.views.query import router as query
     from singlewindow.web.views.session import router as session
-
-    # --- area routers (issue 6): one line per area ---
     from singlewindow.web.views.trader import router as trader
-    # --- end area routers ---
 
-    return [session, trader, declaration_form, agency, port, operator]
+    return [session, declaration_form, trader, query, agency, port, operator]
 
 
 def install_api_docs(app: FastAPI) -> None:
