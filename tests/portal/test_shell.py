@@ -141,7 +141,13 @@ def test_every_catalogue_key_used_by_a_template_exists_in_both_languages() -> No
     for template in TEMPLATES.rglob("*.html"):
         used.update(re.findall(r"""\bt\(\s*['"]([a-z_]+\.[a-z0-9_.]+)['"]""", template.read_text()))
     used.update(item.key for items in NAV.values() for item in items)
-    missing = sorted(k for k in used if k not in text)
+    # A key built in the template (``t('status.' ~ value)``) shows as its prefix: some key
+    # must start with it.
+    missing = sorted(
+        k
+        for k in used
+        if k not in text and not (k.endswith(("_", ".")) and any(x.startswith(k) for x in text))
+    )
     assert not missing, missing
     empty = sorted(k for k, (zh, en) in text.items() if not zh.strip() or not en.strip())
     assert not empty, empty
