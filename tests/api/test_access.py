@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from singlewindow.identity import users
 from tests.api.conftest import ApiNode, assert_error_shape
+from tests.support.routes import route_methods
 
 # Routes anyone may call, and why.
 PUBLIC: dict[tuple[str, str], str] = {
@@ -57,18 +57,7 @@ PASSWORD = "correct horse battery staple 42"
 
 def _routes(app: FastAPI) -> Iterator[tuple[str, str]]:
     """Every (method, path) the application serves, including routes hidden from OpenAPI."""
-
-    def walk(routes: list[Any], prefix: str) -> Iterator[tuple[str, APIRoute]]:
-        for route in routes:
-            if isinstance(route, APIRoute):
-                yield prefix + route.path, route
-            inner = getattr(route, "original_router", None)
-            if inner is not None:
-                yield from walk(inner.routes, prefix + route.include_context.prefix)
-
-    for path, route in walk(app.routes, ""):
-        for method in sorted(route.methods - {"HEAD"}):
-            yield method, path
+    return route_methods(app)
 
 
 def _declarations(app: FastAPI) -> dict[tuple[str, str], list[str] | None]:

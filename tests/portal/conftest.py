@@ -152,8 +152,10 @@ NO_BROWSER = (
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module: Playwright's sync API keeps an event loop running in the thread while it is
+    started, which would break later non-browser tests on the same worker (asyncio.run)."""
     path = chromium_path()
     if path is None:
         pytest.skip(NO_BROWSER)

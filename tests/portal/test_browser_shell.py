@@ -10,7 +10,8 @@ import pytest
 
 from singlewindow.demo.harness import NodeProcess
 
-pytestmark = pytest.mark.browser
+# One worker runs every browser test, module after module (each module has its own node).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 def test_login_page_loads_only_from_the_node(
@@ -29,9 +30,18 @@ def test_login_page_loads_only_from_the_node(
     assert page.evaluate("typeof window.Chart") == "function"
     assert hosts == {urlsplit(live_node.base_url).netloc}
     assert not errors, errors  # no CSP violation, no missing file
-    # Keyboard: the skip link is the first stop, the username field is labelled.
-    page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.className") == "skip-link"
+    # Keyboard: the username field has the focus; from the top, the skip link is the first
+    # stop; every field is labelled.
+    assert page.evaluate("document.activeElement.id") == "username"
+    first = page.evaluate(
+        "document.querySelector('a[href], button, input:not([type=hidden]), select, textarea')"
+        ".className"
+    )
+    assert first == "skip-link"
+    page.focus(".skip-link")
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None
+    assert box["x"] >= 0  # shown on the page once it has the focus
     assert page.get_by_label("用户名").count() == 1
     screenshot(page, "login")
     context.close()

@@ -176,45 +176,16 @@ OPEN_PAGES = {
 
 
 def test_every_portal_page_needs_a_session(portal: Portal) -> None:
-    from fastapi.routing import APIRoute
+    from tests.support.routes import route_methods
 
     c = portal.client()
     checked = 0
-    for route in portal.app.routes:
-        if not isinstance(route, APIRoute):
+    for method, path in route_methods(portal.app):
+        if not path.startswith("/portal/") or (method, path) in OPEN_PAGES:
             continue
-        path = route.path
-        if not (path == "/portal" or path.startswith("/portal/")):
-            continue
-        for method in sorted(route.methods - {"HEAD"}):
-            if (method, path) in OPEN_PAGES:
-                continue
-            url = re.sub(r"{(\w+)(:\w+)?}", "x", path)
-            r = c.request(method, url)
-            assert r.status_code == 303, f"{method} {path}: {r.status_code}"
-            assert r.headers["location"].startswith("/portal/login"), f"{method} {path}"
-            checked += 1
-    assert checked >= 1
-
-
-def test_a_virtual_city_platform_shows_its_own_face_in_the_same_layout(portal: Portal) -> None:
-    portal.settings.brand_cities = {
-        "440300": {
-            "name": "深圳国际贸易单一窗口",
-            "name_en": "Shenzhen Single Window",
-            "primary": "#006d5b",
-        },
-        "440100": {"name": "广州国际贸易单一窗口", "primary": "url(evil)"},
-    }
-    shenzhen = portal.client_for("demo.trader")  # a Shenzhen enterprise (USCC 91440300…)
-    assert "--brand: #006d5b" in shenzhen.get("/portal/brand.css").text
-    page = shenzhen.get("/portal/password").text  # any page with the layout
-    assert "深圳国际贸易单一窗口" in page
-    # The province's users and anonymous visitors keep the province's face; a city's
-    # malformed colour is ignored, never written into the stylesheet.
-    assert "--brand: #0b4f8a" in portal.client().get("/portal/brand.css").text
-    from singlewindow.web.render import brand_of
-
-    guangzhou = brand_of(portal.settings, "440100")
-    assert guangzhou.name_zh == "广州国际贸易单一窗口"
-    assert guangzhou.primary == "#0b4f8a"
+        url = re.sub(r"{(\w+)(:\w+)?}", "x", path)
+        r = c.request(method, url)
+        assert r.status_code == 303, f"{method} {path}: {r.status_code}"
+        assert r.headers["location"].startswith("/portal/login"), f"{method} {path}"
+        checked += 1
+    assert checked >= 40  # every area's pages and actions

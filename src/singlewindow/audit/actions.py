@@ -20,6 +20,9 @@ DECLARATION_STATUS: Final = "declaration.status_changed"
 DECLARATION_WITHDRAWN: Final = "declaration.withdrawn"
 DECLARATION_DECISION: Final = "declaration.decision_applied"
 DECLARATION_READ: Final = "declaration.read"
+# The agency worklist (portal): an officer claims a routed declaration, or gives it back.
+WORKLIST_CLAIMED: Final = "agency.worklist_claimed"
+WORKLIST_CLAIM_RELEASED: Final = "agency.worklist_claim_released"
 
 # Transport (docs/transport.md): reports, clearances, manifests, reconciliation.
 TRANSPORT_REPORT_SUBMITTED: Final = "transport.report_submitted"

@@ -92,8 +92,19 @@ def run(
                     f"  {user.username} / {user.password} ({user.org_code}){second}",
                     soft_wrap=True,
                 )
+            from singlewindow.demo.portal_data import (
+                ensure_demo_capacity,
+                submit_huangpu_declarations,
+            )
+
+            ensure_demo_capacity(session, node_code=s.node_code)  # the terminal's inspection bays
             if session.scalar(select(func.count()).select_from(Declaration)) == 0:
                 base_url = f"http://{s.host}:{s.port}"
+                threading.Thread(  # left to the Huangpu customs officer (demo.officer)
+                    target=submit_huangpu_declarations,
+                    args=(base_url, traders[0]),
+                    daemon=True,
+                ).start()
                 threading.Thread(
                     target=submit_demo_declarations,
                     args=(base_url, traders[0], DEMO_DECLARATIONS),

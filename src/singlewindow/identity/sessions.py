@@ -10,6 +10,7 @@ readable ``sw_csrf`` cookie carries it for scripts.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -243,7 +244,10 @@ async def submitted_csrf_token(request: Request) -> str | None:
     if header is not None:
         return header
     if request.headers.get("content-type", "").startswith(_FORM_TYPES):
-        await request.body()  # cached first, so the route can still read the raw body
+        # The body is cached first, so the route can still read it raw; a route with Form()
+        # parameters has read (and cached) the form already, and its stream is consumed.
+        with contextlib.suppress(RuntimeError):
+            await request.body()
         form = await request.form()
         value = form.get(CSRF_FIELD)
         return value if isinstance(value, str) else None

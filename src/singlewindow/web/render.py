@@ -17,6 +17,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from singlewindow.kit.clock import CHINA_TZ
 from singlewindow.kit.settings import Settings
 from singlewindow.web.i18n import HTML_LANG, Lang, lang_of, pick, translate
 
@@ -175,6 +176,8 @@ def _format_time(value: datetime | str | None, with_seconds: bool = False) -> st
             return value
     else:
         parsed = value
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(CHINA_TZ)  # stored in UTC, shown in China time
     return parsed.strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 

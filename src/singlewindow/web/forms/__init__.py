@@ -1,0 +1,1 @@
+"""Forms generated from the document definitions (``standards.documents``)."""
