@@ -121,6 +121,17 @@ def chains(
     inspected = for_declarations(
         session, sorted({*recorded("inspection_ordered"), *recorded("gate_out")})
     )
+    # One part per ship call, shared by every chain on it (a voyage's page is one call).
+    call_cache: dict[str, ShipCallPart] = {}
+
+    def call_part(call: Any) -> ShipCallPart:
+        part = call_cache.get(call.id)
+        if part is None:
+            part = ShipCallPart.model_validate(call, from_attributes=True)
+            part.clearances = clearances[call.id]
+            call_cache[call.id] = part
+        return part
+
     out = []
     for d in declarations:
         mine = _own_consignments(d, by_bill)
@@ -132,9 +143,7 @@ def chains(
             cleared = clearances[call.id]
             if agency and not any(x.agency_code == principal.party_code for x in cleared):
                 continue
-            part = ShipCallPart.model_validate(call, from_attributes=True)
-            part.clearances = cleared
-            call_parts[call.id] = part
+            call_parts[call.id] = call_part(call)
         consignment_parts = []
         if show_manifest:
             for c in mine:
