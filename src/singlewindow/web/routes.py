@@ -19,6 +19,7 @@ def portal_routers() -> list[APIRouter]:
     """Every area's router. The declaration form (``/portal/trader/declarations/new`` and
     ``…/{id}``) comes before the trader's list pages."""
     from singlewindow.web.views.agency import router as agency
+    from singlewindow.web.views.agency_declaration import router as agency_declaration
     from singlewindow.web.views.declaration_form import router as declaration_form
     from singlewindow.web.views.operator import router as operator
     from singlewindow.web.views.port import router as port
@@ -26,7 +27,7 @@ def portal_routers() -> list[APIRouter]:
     from singlewindow.web.views.session import router as session
     from singlewindow.web.views.trader import router as trader
 
-    return [session, declaration_form, trader, query, agency, port, operator]
+    return [session, declaration_form, trader, query, agency, agency_declaration, port, operator]
 
 
 def install_api_docs(app: FastAPI) -> None:

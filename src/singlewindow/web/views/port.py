@@ -29,7 +29,7 @@ from singlewindow.kit.http import AppSettings, DbSession
 from singlewindow.kit.pagination import decode_cursor, encode_cursor
 from singlewindow.web.actions import Posted, attempt
 from singlewindow.web.auth import PortalUser, PortUser
-from singlewindow.web.views.agency import done, field, fields, page
+from singlewindow.web.views.agency import done, field, field_errors, fields, page
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -142,7 +142,7 @@ def _capacity_page(
         {
             "days": days,
             "error": error,
-            "fields": _field_errors(error),
+            "fields": field_errors(error, _CAPACITY_FIELDS),
             "form": form
             or {
                 "day": tomorrow.isoformat(),
@@ -160,17 +160,6 @@ def _capacity_page(
 
 # Service findings (API paths) → the form's controls.
 _CAPACITY_FIELDS = {"starts_at": "first_hour", "ends_at": "last_hour", "bays": "bays"}
-
-
-def _field_errors(error: SingleWindowError | None) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for f in error.findings if error else []:
-        name = f.path.strip("/").split("/")[-1]
-        if name.isdigit():
-            name = f.path.strip("/").split("/")[0]
-        name = _CAPACITY_FIELDS.get(name, name)
-        out.setdefault(name, f"{f.message_zh}|{f.message}")
-    return out
 
 
 @router.get("/port/capacity")
@@ -493,7 +482,7 @@ def _gate_page(
         {
             "events": events,
             "error": error,
-            "fields": _field_errors(error),
+            "fields": field_errors(error, _CAPACITY_FIELDS),
             "form": form or {"event": "gate_out"},
             "notice": notice,
             "kinds": ["gate_in", "gate_out"],
