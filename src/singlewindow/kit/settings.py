@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     )
     # --- end portal ---
     relay_batch: int = Field(default=200, ge=1)
+    settle_heap: bool = Field(
+        default=False,
+        description="freeze the start-up heap out of garbage collection (runtime.settle_heap); "
+        "`singlewindow run` turns it on",
+    )
     # In-process workers started by ``singlewindow run``.
     run_workers: bool = True
     run_simulator: bool = True
