@@ -192,12 +192,15 @@ def signed_in_page(browser: Any, live_node: NodeProcess) -> Iterator[Callable[..
     the login form (viewport of a laptop; ``tablet=True`` for 1024×768)."""
     contexts: list[Any] = []
 
-    def open_page(username: str, *, lang: str = "zh", tablet: bool = False) -> Any:
+    def open_page(
+        username: str, *, lang: str = "zh", tablet: bool = False, bypass_csp: bool = False
+    ) -> Any:
         user = next(u for u in live_node.users if u.username == username)
         context = browser.new_context(
             viewport={"width": 1024, "height": 768} if tablet else {"width": 1366, "height": 900},
             locale="zh-CN" if lang == "zh" else "en-US",
             base_url=live_node.base_url,
+            bypass_csp=bypass_csp,  # only to inject a test tool (axe-core) into the page
         )
         contexts.append(context)
         context.add_cookies([{"name": "sw_lang", "value": lang, "url": live_node.base_url}])
