@@ -143,4 +143,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "event.inspection_result": ("查验结果", "Inspection result"),
     "event.inspection_released": ("查验放行", "Released after inspection"),
     "event.gate_out": ("货物出闸", "Gate out"),
+    # Agency roles on the status page
+    "form.role_customs": ("海关", "Customs"),
+    "form.role_licensing": ("许可证管理", "Licensing"),
+    "form.role_maritime": ("海事", "Maritime safety"),
+    "form.role_border": ("边检", "Border inspection"),
+    "form.role_commerce": ("商务", "Commerce"),
+    "form.role_port_operator": ("港口经营人", "Port operator"),
+    "form.role_other": ("其他部门", "Other agency"),
 }

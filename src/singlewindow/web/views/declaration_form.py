@@ -27,6 +27,7 @@ from singlewindow.declarations.rules import FINAL_AGGREGATES, WITHDRAWABLE, Aggr
 from singlewindow.kit.errors import Finding, NotFound, SingleWindowError
 from singlewindow.kit.http import AppSettings, DbSession
 from singlewindow.kit.settings import Settings
+from singlewindow.parties import service as parties
 from singlewindow.signing.envelope import envelope_from_header
 from singlewindow.signing.verify import signature_required
 from singlewindow.standards import validation
@@ -529,7 +530,15 @@ def _status_values(request: Request, session: Session, user: PortalUser, declara
             en, zh = REASONS.get(code, ("", ""))
             text = str(r.get("text", "")) if isinstance(r, dict) else ""
             reasons.append({"code": code, "zh": text or zh, "en": text or en})
-        agencies.append({"status": a, "reasons": reasons})
+        party = parties.find_party(session, a.agency_code)
+        agencies.append(
+            {
+                "status": a,
+                "reasons": reasons,
+                "name_zh": party.name_zh if party is not None else a.agency_code,
+                "name_en": (party.name_en or party.name_zh) if party is not None else "",
+            }
+        )
     document = out.document or {}
     is_owner = declaration.declarant_code == user.principal.party_code
     return {
