@@ -265,6 +265,8 @@ def test_the_status_page_shows_the_timeline_and_withdraw(portal: Portal) -> None
     assert page.status_code == 200
     assert 'class="timeline"' in page.text
     assert "提交申报" in page.text
+    assert "深圳海关" in page.text  # the agency by its name (CUS5300), its role in Chinese
+    assert "<td>海关</td>" in page.text
     assert 'hx-trigger="every 5s"' in page.text
     part = client.get(f"/portal/trader/declarations/{declaration_id}/status")
     assert part.status_code == 200
