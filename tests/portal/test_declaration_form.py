@@ -279,3 +279,64 @@ def test_the_status_page_shows_the_timeline_and_withdraw(portal: Portal) -> None
     page = client.get(f"/portal/trader/declarations/{declaration_id}")
     assert "badge-withdrawn" in page.text
     assert 'hx-trigger="every 5s"' not in page.text  # final: no more polling
+
+
+def test_a_carrier_files_a_ship_report_through_its_generated_form(portal: Portal) -> None:
+    """Reports and manifests have forms from their definitions too, and are filed through the
+    same service as their API route (idempotent by client reference)."""
+    from singlewindow.identity.users import create_user
+    from singlewindow.standards.documents.transport_samples import sample_ship_report
+    from singlewindow.transport.models import TransportReport
+
+    with portal.db.unit_of_work() as session:
+        create_user(
+            session,
+            portal.settings,
+            None,
+            org_code=portal.partners["carrier"].code,
+            username="demo.agent",
+            roles=["declarant_clerk"],
+            password="Demo-Agent-2026!",
+            must_change_password=False,
+        )
+    client = portal.client()
+    r = client.post(
+        "/portal/login", data={"username": "demo.agent", "password": "Demo-Agent-2026!"}
+    )
+    assert r.status_code == 303
+    ship = get_document_type("ship_report")
+    page = client.get(NEW, params={"type": "ship_report"})
+    assert page.status_code == 200
+    assert 'value="file"' in page.text  # filing, no drafts
+
+    def form(doc: dict[str, Any]) -> dict[str, str]:
+        state = from_document(ship, doc)
+        data = dict(state.values)
+        for block, indices in state.indices.items():
+            for index in indices:
+                data[f"{block}.{index}.__item"] = "1"
+        return data | {"csrf_token": portal.csrf(client), "action": "file"}
+
+    def reports() -> int:
+        with portal.db.unit_of_work() as session:
+            return int(session.scalar(select(func.count()).select_from(TransportReport)) or 0)
+
+    doc = sample_ship_report()
+    bad = form(doc) | {"voyage.port_of_call": "XX"}
+    r = client.post(NEW, params={"type": "ship_report"}, data=bad)
+    assert r.status_code == 422
+    assert re.search(r'name="voyage\.port_of_call"[^>]*aria-invalid="true"', r.text)
+    assert reports() == 0
+    r = client.post(NEW, params={"type": "ship_report"}, data=form(doc))
+    assert r.status_code == 201, r.text[:2000]
+    assert "已提交并分送" in r.text
+    assert reports() == 1
+    again = client.post(NEW, params={"type": "ship_report"}, data=form(doc))
+    assert again.status_code == 201
+    assert reports() == 1  # the same client reference: the same report
+    # A trader (an enterprise) is not a filer of ship reports: refused, nothing stored.
+    trader = portal.client_for("demo.trader")
+    data = form(doc) | {"csrf_token": portal.csrf(trader)}
+    r = trader.post(NEW, params={"type": "ship_report"}, data=data)
+    assert r.status_code == 403
+    assert reports() == 1

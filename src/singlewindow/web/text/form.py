@@ -11,8 +11,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "form.doc_type": ("单证类型", "Document type"),
     "form.switch_type": ("切换", "Switch"),
     "form.only_goods_submit": (
-        "此单证类型可在此填写并校验；提交请使用相应的申报通道。",
-        "This document type can be filled in and checked here; submit it through its own channel.",
+        "此类单证（运输工具申报、舱单等）不设暂存：校验通过后提交，即分送相关部门。",
+        "Reports and manifests have no drafts: once checked, filing sends them to the agencies "
+        "concerned.",
+    ),
+    "form.file_report": ("提交", "File"),
+    "form.filed": (
+        "已提交并分送：编号 {number}，接收部门 {recipients}。",
+        "Filed and routed: number {number}, sent to {recipients}.",
     ),
     "form.group_basic": ("基本信息", "Basic information"),
     "form.group_parties": ("收发货人与申报单位", "Parties"),

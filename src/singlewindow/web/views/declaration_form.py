@@ -35,7 +35,7 @@ from singlewindow.standards.codes import service as codes
 from singlewindow.standards.documents import document_types, get_document_type
 from singlewindow.standards.documents.model import DocumentType
 from singlewindow.transport.manifests.prefill import prefill_goods_declaration
-from singlewindow.web.actions import Posted, see_other
+from singlewindow.web.actions import Posted, attempt, see_other
 from singlewindow.web.auth import PortalUser, TraderUser
 from singlewindow.web.forms.drafts import own_draft, update_draft
 from singlewindow.web.forms.model import bind_form, control_id
@@ -174,6 +174,7 @@ def _form_values(
         "action_url": action_url,
         "draft_id": draft_id,
         "can_submit": definition.type == GOODS,
+        "can_file": definition.type != GOODS,
         "needs_signature": signature_required(settings, definition.type),
         "bill_no": state.values.get("head.bill_no", ""),
         "client_ref": state.values.get("client_ref", ""),
@@ -327,6 +328,15 @@ def _handle(
         session, definition.type, document, max_lines=settings.max_lines
     )
     errors = [f for f in findings if f.severity == "error"]
+    if definition.type != GOODS and action == "file":
+        if errors:  # nothing is filed: the same findings the filing would answer
+            return again(422, findings=findings, checked=True)
+        filed, error = attempt(
+            session, lambda: _file(session, settings, user, definition, document)
+        )
+        if error is not None:
+            return again(error.status, findings=error.findings, error=error, checked=True)
+        return again(201, findings=findings, checked=True, notice=_filed_notice(request, filed))
     if action == "validate" or definition.type != GOODS:
         return again(422 if errors else 200, findings=findings, checked=True)
     try:
@@ -381,6 +391,37 @@ def _submit(
         max_lines=settings.max_lines, signed=_signed(document, str(form.get("sw_signature") or "")),
         settings=settings,
     )  # fmt: skip
+
+
+def _file(
+    session: Session,
+    settings: Settings,
+    user: PortalUser,
+    definition: DocumentType,
+    document: dict[str, Any],
+) -> dict[str, Any]:
+    """A transport report or a manifest message: the same service call as its API route
+    (``POST /api/v1/transport/reports/{type}``, ``POST /api/v1/manifests``), idempotent by
+    client reference; the receipt as a dict."""
+    if definition.type == "manifest":
+        from singlewindow.transport.manifests.service import submit_manifest
+
+        receipt: Any = submit_manifest(session, user.principal, document, settings=settings)
+    else:
+        from singlewindow.transport.calls.service import submit_report
+
+        receipt = submit_report(
+            session, user.principal, definition.type, document, settings=settings
+        )
+    filed: dict[str, Any] = receipt.model_dump(mode="json")
+    return filed
+
+
+def _filed_notice(request: Request, filed: dict[str, Any] | None) -> str:
+    filed = filed or {}
+    number = filed.get("report_id") or filed.get("message_id") or filed.get("id") or ""
+    recipients = ", ".join(str(r) for r in filed.get("recipients") or [])
+    return _t(request, "form.filed").format(number=number, recipients=recipients or "—")
 
 
 def _signed(document: dict[str, Any], envelope: str) -> service.Signed:
