@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, or_
 from sqlalchemy.orm import Session
@@ -37,7 +37,7 @@ from singlewindow.standards.documents.registry import document_types
 from singlewindow.subscriptions import service as subscriptions
 from singlewindow.subscriptions.cloudevents import TYPE_PREFIX
 from singlewindow.subscriptions.schemas import SubscriptionIn
-from singlewindow.web.actions import Posted
+from singlewindow.web.actions import Posted, see_other
 from singlewindow.web.auth import PortalUser, TraderUser
 from singlewindow.web.render import render, render_partial
 
@@ -355,10 +355,6 @@ EVENT_CHOICES = (
 )
 
 
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 def _subscriptions_page(
     request: Request,
     session: Session,
@@ -435,7 +431,7 @@ def subscription_create(
         return _subscriptions_page(
             request, session, user, secret=generated, created=row.id, status_code=201
         )
-    return _redirect(f"/portal/trader/subscriptions?created={row.id}")
+    return see_other(None, f"/portal/trader/subscriptions?created={row.id}")
 
 
 @router.post("/trader/subscriptions/{subscription_id}/delete")
@@ -447,7 +443,7 @@ def subscription_delete(
             subscriptions.delete(session, user.principal, subscription_id)
     except SingleWindowError as exc:
         return _subscriptions_page(request, session, user, error=exc, status_code=exc.status)
-    return _redirect("/portal/trader/subscriptions?done=deleted")
+    return see_other(None, "/portal/trader/subscriptions?done=deleted")
 
 
 @router.post("/trader/subscriptions/{subscription_id}/resume")
@@ -463,7 +459,7 @@ def subscription_resume(
             subscriptions.resume(session, user.principal, subscription_id, settings)
     except SingleWindowError as exc:
         return _subscriptions_page(request, session, user, error=exc, status_code=exc.status)
-    return _redirect("/portal/trader/subscriptions?done=resumed")
+    return see_other(None, "/portal/trader/subscriptions?done=resumed")
 
 
 # --- mandates ---
@@ -581,7 +577,7 @@ def mandate_grant(
         return _mandates_page(
             request, session, user, form=form, error=exc, status_code=exc.status, in_form=True
         )
-    return _redirect("/portal/trader/mandates?done=granted")
+    return see_other(None, "/portal/trader/mandates?done=granted")
 
 
 @router.post("/trader/mandates/{mandate_id}/revoke")
@@ -605,4 +601,4 @@ def mandate_revoke(
             _mandate_audit(session, user, mandate, "revoke")
     except SingleWindowError as exc:
         return _mandates_page(request, session, user, error=exc, status_code=exc.status)
-    return _redirect("/portal/trader/mandates?done=revoked")
+    return see_other(None, "/portal/trader/mandates?done=revoked")
