@@ -156,6 +156,19 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # Reads on PostgreSQL run without a transaction block: under READ COMMITTED every
+        # statement takes its own snapshot anyway, and BEGIN and ROLLBACK would cost two round
+        # trips per read (a page of the clearance query, every request's authentication).
+        # SQLite keeps its default (pysqlite opens no transaction for SELECTs).
+        self._readers = (
+            self.sessions
+            if self.is_sqlite
+            else sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                expire_on_commit=False,
+                autoflush=False,
+            )
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -176,7 +189,10 @@ class Database:
 
     @contextmanager
     def read_only(self) -> Iterator[Session]:
-        session = self.sessions()
+        """A session for reads only. On PostgreSQL its statements run in autocommit mode (no
+        BEGIN/ROLLBACK round trips), so it must never be used to write: use
+        ``unit_of_work``."""
+        session = self._readers()
         try:
             yield session
         finally:

@@ -4,8 +4,8 @@
 ``GET /clearance.csv`` the same selection as CSV, one row per declaration. Keys: exactly one
 of ``unified_no``, ``entry_no``, ``client_ref``, ``bill_no``, ``container_no``, or ``vessel``
 (IMO or name) with ``voyage``; without a key, every declaration the caller may see (filtered).
-Joint inspection and gate-out are not recorded yet: ``inspections`` is ``[]`` and ``gate_out``
-``null`` in every chain.
+A chain's ``inspections`` are its joint inspection cases and ``gate_out`` the terminal's
+gate-out (null until one is recorded).
 """
 
 from __future__ import annotations

@@ -15,17 +15,21 @@ Keys and the indexes they use:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CompoundSelect,
     Row,
     Select,
+    String,
     and_,
+    any_,
     bindparam,
     exists,
     func,
@@ -34,6 +38,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, defer
 
 from singlewindow.declarations import repository as declarations
@@ -130,7 +135,7 @@ def vessel_keys(session: Session, vessel: str) -> list[str]:
     return sorted(keys)
 
 
-def bills_for_container(container_no: str) -> CompoundSelect[tuple[str | None]]:
+def bills_for_container(container_no: str) -> CompoundSelect[str | None]:
     """The B/Ls a container travels under: on a manifest, or in a terminal's arrival report."""
     manifested = (
         select(Consignment.bill_no)
@@ -143,56 +148,71 @@ def bills_for_container(container_no: str) -> CompoundSelect[tuple[str | None]]:
     return union(manifested, arrived)
 
 
-def key_conditions(session: Session, key: Key) -> list[ColumnElement[bool]]:
-    """The WHERE clauses for the key, one per index range to scan (a declaration matches any
-    of them); empty when the key resolves to nothing. Container keys go through the
-    manifest's B/Ls (at most ``MAX_BILLS``); vessel + voyage gives one range per name the
-    vessel is known by."""
-    if key.unified_no is not None:
-        return [Declaration.unified_no == key.unified_no]
-    if key.entry_no is not None:
-        return [Declaration.entry_no == key.entry_no]
-    if key.client_ref is not None:
-        return [Declaration.client_ref == key.client_ref]
-    if key.bill_no is not None:
-        return [Declaration.bill_no == key.bill_no]
+@dataclass(frozen=True, slots=True)
+class Ranges:
+    """What a key resolves to: the column it is read by and the values (one index range
+    each); for vessel + voyage, the voyage and every name the vessel is known by."""
+
+    column: str
+    values: tuple[str, ...]
+    voyage: str | None = None
+
+
+def key_ranges(session: Session, key: Key) -> Ranges | None:
+    """The index ranges for the key (a declaration matches any of them); None when the key
+    resolves to nothing. Container keys go through the manifest's B/Ls (at most
+    ``MAX_BILLS``); vessel + voyage gives one range per name the vessel is known by."""
+    for column in ("unified_no", "entry_no", "client_ref", "bill_no"):
+        value = getattr(key, column)
+        if value is not None:
+            return Ranges(column, (value,))
     if key.container_no is None:
         assert key.vessel is not None
         assert key.voyage is not None
         names = vessel_keys(session, key.vessel)
         voyage = voyage_key(key.voyage)
         if not names or voyage is None:
-            return []
-        return [and_(Declaration.voyage_no == voyage, Declaration.vessel_key == n) for n in names]
+            return None
+        return Ranges("vessel_key", tuple(names), voyage)
     bills = bills_for_container(key.container_no)
     # The B/Ls first, then the declarations by ix_declaration_bill_no: a semi-join lets the
     # planner misjudge the count and scan the declarations (seen on PostgreSQL).
-    listed = list(session.scalars(bills.limit(MAX_BILLS)))
-    return [Declaration.bill_no.in_(listed)] if listed else []
+    listed = tuple(b for b in session.scalars(bills.limit(MAX_BILLS)) if b is not None)
+    return Ranges("bill_no", listed) if listed else None
 
 
-def find(
-    session: Session, principal: Principal, key: Key | None, filters: Filters, limit: int
-) -> list[Declaration]:
-    """One page of visible, submitted declarations matching the key (all of them without a
-    key), by ``submitted_at``. Drafts are not in clearance: they never match."""
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """Everything a page's statement is built from except the values it is run with."""
+
+    column: str | None  # the key's column, None: no key
+    ranges: int  # 1: one scan (a list of B/Ls is one expanding parameter); >1: merged scans
+    status: bool
+    ie_flag: bool
+    since: bool
+    until: bool
+    after: bool
+    descending: bool
+    limit: int
+
+
+@lru_cache(maxsize=512)
+def _statement(principal: Principal, shape: _Shape) -> Select[Any]:
+    """The page's statement for a caller and a shape, every value a named parameter. Built
+    once and reused (with its cache key): building it cost about as much as running it."""
     query = visible(principal).where(Declaration.submitted_at.is_not(None))
-    conditions: list[ColumnElement[bool]] = []
-    if key is not None:
-        conditions = key_conditions(session, key)
-        if not conditions:
-            return []
-    if filters.status:
-        query = query.where(Declaration.status == filters.status)
-    if filters.ie_flag:
-        query = query.where(Declaration.ie_flag == filters.ie_flag)
-    if filters.since is not None:
-        query = query.where(Declaration.submitted_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(Declaration.submitted_at < filters.until)
-    if filters.after is not None:
-        at, last_id = filters.after
-        if filters.descending:
+    if shape.status:
+        query = query.where(Declaration.status == bindparam("status"))
+    if shape.ie_flag:
+        query = query.where(Declaration.ie_flag == bindparam("ie_flag"))
+    if shape.since:
+        query = query.where(Declaration.submitted_at >= bindparam("since"))
+    if shape.until:
+        query = query.where(Declaration.submitted_at < bindparam("until"))
+    if shape.after:
+        at: BindParameter[datetime] = bindparam("after_at")
+        last_id: BindParameter[str] = bindparam("after_id")
+        if shape.descending:
             query = query.where(
                 or_(
                     Declaration.submitted_at < at,
@@ -208,22 +228,27 @@ def find(
             )
     order = (
         (Declaration.submitted_at.desc(), Declaration.id.desc())
-        if filters.descending
+        if shape.descending
         else (Declaration.submitted_at.asc(), Declaration.id.asc())
     )
     # The document itself is never part of a chain: leave it in the database (it is the
     # largest column by far).
     query = query.options(defer(Declaration.document, raiseload=True))
-    if len(conditions) > 1:
-        # One ordered, limited scan per range, merged: "vessel_key IN (...)" would make the
+    if shape.column is None:
+        return query.order_by(*order).limit(shape.limit)
+    column = getattr(Declaration, shape.column)
+    if shape.column == "vessel_key" and shape.ranges > 1:
+        # One ordered, limited scan per name, merged: "vessel_key IN (...)" would make the
         # database read every declaration of the voyage and sort them for one page.
         scans = [
-            query.where(condition)
+            query.where(
+                Declaration.voyage_no == bindparam("voyage"), column == bindparam(f"range_{i}")
+            )
             .order_by(*order)
-            .limit(limit)
+            .limit(shape.limit)
             .with_only_columns(Declaration.id)
             .subquery()
-            for condition in conditions
+            for i in range(shape.ranges)
         ]
         ranges = union_all(*(select(scan.c.id) for scan in scans)).subquery()
         merged = (
@@ -231,10 +256,57 @@ def find(
             .join(ranges, Declaration.id == ranges.c.id)
             .options(defer(Declaration.document, raiseload=True))
         )
-        return list(session.scalars(merged.order_by(*order).limit(limit)))
-    if conditions:
-        query = query.where(conditions[0])
-    return list(session.scalars(query.order_by(*order).limit(limit)))
+        return merged.order_by(*order).limit(shape.limit)
+    if shape.column == "vessel_key":
+        query = query.where(Declaration.voyage_no == bindparam("voyage"))
+    match = (
+        column.in_(bindparam("range", expanding=True))
+        if shape.ranges > 1
+        else column == bindparam("range_0")
+    )
+    return query.where(match).order_by(*order).limit(shape.limit)
+
+
+def find(
+    session: Session, principal: Principal, key: Key | None, filters: Filters, limit: int
+) -> list[Declaration]:
+    """One page of visible, submitted declarations matching the key (all of them without a
+    key), by ``submitted_at``. Drafts are not in clearance: they never match."""
+    ranges = None
+    if key is not None:
+        ranges = key_ranges(session, key)
+        if ranges is None:
+            return []
+    shape = _Shape(
+        column=ranges.column if ranges else None,
+        ranges=len(ranges.values) if ranges else 0,
+        status=bool(filters.status),
+        ie_flag=bool(filters.ie_flag),
+        since=filters.since is not None,
+        until=filters.until is not None,
+        after=filters.after is not None,
+        descending=filters.descending,
+        limit=limit,
+    )
+    params: dict[str, Any] = {}
+    if shape.status:
+        params["status"] = filters.status
+    if shape.ie_flag:
+        params["ie_flag"] = filters.ie_flag
+    if filters.since is not None:
+        params["since"] = filters.since
+    if filters.until is not None:
+        params["until"] = filters.until
+    if filters.after is not None:
+        params["after_at"], params["after_id"] = filters.after
+    if ranges is not None:
+        if ranges.voyage is not None:
+            params["voyage"] = ranges.voyage
+        if ranges.column != "vessel_key" and len(ranges.values) > 1:
+            params["range"] = list(ranges.values)
+        else:
+            params.update({f"range_{i}": value for i, value in enumerate(ranges.values)})
+    return list(session.scalars(_statement(principal, shape), params))
 
 
 # --- The parts of the chains of one page (each one query over the page's keys).
@@ -242,55 +314,87 @@ def find(
 
 # Built once: executing a prebuilt statement skips building it and its cache key on every
 # page; rows come back as Core rows (attribute access by column name), not ORM objects.
+# Each is built twice: "key IN (...)" with an expanding parameter (SQLite), and "key =
+# ANY(:keys)" with one array parameter (PostgreSQL), whose SQL text is the same for any
+# number of keys — no per-call rendering of the list, and the driver prepares it once.
 _STATUS = table_of(AgencyStatus)
 _EVENT = table_of(TimelineEvent)
 _MESSAGE = table_of(Message)
 _PERMIT = table_of(LoadingPermit)
 _ARRIVAL = table_of(ArrivalRecord)
 _CLEARANCE = table_of(TransportClearance)
-_STATUSES = (
-    select(_STATUS)
-    .where(_STATUS.c.declaration_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_STATUS.c.agency_code)
-)
-_TIMELINE = (
-    select(_EVENT)
-    .where(_EVENT.c.declaration_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_EVENT.c.at, _EVENT.c.id)
-)
-_RELEASE_NOTICES = (
-    select(
-        _MESSAGE.c.correlation_id,
-        _MESSAGE.c.recipient,
-        _MESSAGE.c.payload,
-        _MESSAGE.c.created_at,
-        _MESSAGE.c.delivered_at,
-        _MESSAGE.c.acked_at,
+
+Match = Callable[[ColumnElement[Any]], ColumnElement[bool]]
+
+
+def _expanding(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    return column.in_(bindparam("ids", expanding=True))
+
+
+def _array(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    return column == any_(bindparam("ids", type_=ARRAY(String)))
+
+
+@dataclass(frozen=True)
+class Part:
+    """A prebuilt SELECT over a set of keys, in both forms."""
+
+    expanding: Select[Any]
+    array: Select[Any]
+
+    @classmethod
+    def of(cls, build: Callable[[Match], Select[Any]]) -> Part:
+        return cls(build(_expanding), build(_array))
+
+
+_STATUSES = Part.of(
+    lambda match: (
+        select(_STATUS).where(match(_STATUS.c.declaration_id)).order_by(_STATUS.c.agency_code)
     )
-    .where(
-        _MESSAGE.c.correlation_id.in_(bindparam("ids", expanding=True)),
-        _MESSAGE.c.kind == "release_notice",
+)
+_TIMELINE = Part.of(
+    lambda match: (
+        select(_EVENT).where(match(_EVENT.c.declaration_id)).order_by(_EVENT.c.at, _EVENT.c.id)
     )
-    .order_by(_MESSAGE.c.created_at, _MESSAGE.c.id)
 )
-_PERMITS = select(_PERMIT).where(_PERMIT.c.declaration_id.in_(bindparam("ids", expanding=True)))
-_ARRIVALS = (
-    select(_ARRIVAL)
-    .where(_ARRIVAL.c.bill_no.in_(bindparam("ids", expanding=True)))
-    .order_by(_ARRIVAL.c.arrived_at, _ARRIVAL.c.id)
+_RELEASE_NOTICES = Part.of(
+    lambda match: (
+        select(
+            _MESSAGE.c.correlation_id,
+            _MESSAGE.c.recipient,
+            _MESSAGE.c.payload,
+            _MESSAGE.c.created_at,
+            _MESSAGE.c.delivered_at,
+            _MESSAGE.c.acked_at,
+        )
+        .where(match(_MESSAGE.c.correlation_id), _MESSAGE.c.kind == "release_notice")
+        .order_by(_MESSAGE.c.created_at, _MESSAGE.c.id)
+    )
 )
-_CLEARANCES = (
-    select(_CLEARANCE)
-    .where(_CLEARANCE.c.call_id.in_(bindparam("ids", expanding=True)))
-    .order_by(_CLEARANCE.c.phase, _CLEARANCE.c.agency_code)
+_PERMITS = Part.of(lambda match: select(_PERMIT).where(match(_PERMIT.c.declaration_id)))
+_ARRIVALS = Part.of(
+    lambda match: (
+        select(_ARRIVAL)
+        .where(match(_ARRIVAL.c.bill_no))
+        .order_by(_ARRIVAL.c.arrived_at, _ARRIVAL.c.id)
+    )
+)
+_CLEARANCES = Part.of(
+    lambda match: (
+        select(_CLEARANCE)
+        .where(match(_CLEARANCE.c.call_id))
+        .order_by(_CLEARANCE.c.phase, _CLEARANCE.c.agency_code)
+    )
 )
 
 
-def _rows(session: Session, statement: Select[Any], keys: Iterable[str]) -> Sequence[Row[Any]]:
+def _rows(session: Session, part: Part, keys: Iterable[str]) -> Sequence[Row[Any]]:
     wanted = sorted(set(keys))
     if not wanted:
         return []
-    return session.connection().execute(statement, {"ids": wanted}).all()
+    conn = session.connection()
+    statement = part.array if conn.dialect.name == "postgresql" else part.expanding
+    return conn.execute(statement, {"ids": wanted}).all()
 
 
 def agency_statuses(session: Session, ids: Sequence[str]) -> Sequence[Row[Any]]:
@@ -321,74 +425,124 @@ def clearances(session: Session, call_ids: Sequence[str]) -> Sequence[Row[Any]]:
     return _rows(session, _CLEARANCES, call_ids)
 
 
+class ConsignmentRow(NamedTuple):
+    id: str
+    manifest_type: str
+    direction: str
+    mode: str
+    means_id: str
+    journey_id: str
+    call_id: str | None
+    bill_no: str
+    customs_office: str | None
+    status: str
+    version: int
+    packages: int | None
+    gross_weight_kg: str | None
+    updated_at: datetime
+
+
+class ContainerRow(NamedTuple):
+    container_no: str
+    size_type: str | None
+    fullness: str | None
+    seals: str | None
+
+
+class CallRow(NamedTuple):
+    id: str
+    mode: str
+    means_id: str
+    means_name: str | None
+    journey_id: str
+    journey_out: str | None
+    port: str | None
+    customs_office: str | None
+    stage: str
+    arrival_clearance: str
+    departure_clearance: str
+    eta: datetime | None
+    etd: datetime | None
+    ata: datetime | None
+    atd: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
 @dataclass
 class ManifestSide:
     """The manifest consignments of a page's B/Ls, their containers (in container order) and
     the ship call each travels on (by consignment id)."""
 
-    consignments: list[Consignment]
-    containers: dict[str, list[ConsignmentContainer]]
-    calls: dict[str, TransportCall]
+    consignments: list[ConsignmentRow]
+    containers: dict[str, list[ContainerRow]]
+    calls: dict[str, CallRow]
+
+
+_CONSIGNMENT = table_of(Consignment)
+_BOX = table_of(ConsignmentContainer)
+_CALL = table_of(TransportCall)
+_CONSIGNMENT_COLUMNS = [_CONSIGNMENT.c[name] for name in ConsignmentRow._fields]
+_BOX_COLUMNS = [_BOX.c[name] for name in ContainerRow._fields]
+_CALL_COLUMNS = [_CALL.c[name] for name in CallRow._fields]  # never the call's document
+_SPLIT = (len(_CONSIGNMENT_COLUMNS), len(_CONSIGNMENT_COLUMNS) + len(_BOX_COLUMNS))
+_MANIFEST_SIDE = Part.of(
+    lambda match: (
+        select(*_CONSIGNMENT_COLUMNS, *_BOX_COLUMNS, *_CALL_COLUMNS)
+        .select_from(_CONSIGNMENT)
+        .outerjoin(_BOX, _BOX.c.consignment_id == _CONSIGNMENT.c.id)
+        .outerjoin(_CALL, _CALL.c.id == _CONSIGNMENT.c.call_id)
+        .where(match(_CONSIGNMENT.c.bill_no))
+        .order_by(_CONSIGNMENT.c.updated_at, _CONSIGNMENT.c.id, _BOX.c.container_no)
+    )
+)
 
 
 def manifest_side(session: Session, bills: Iterable[str]) -> ManifestSide:
-    """One query for the consignments with their containers and linked calls; one more only
-    for consignments filed before their call was reported (``calls_for``)."""
+    """One query (prebuilt, Core rows) for the consignments with their containers and linked
+    calls; one more only for consignments filed before their call was reported
+    (``calls_for``)."""
     side = ManifestSide([], {}, {})
-    wanted = sorted(set(bills))
-    if not wanted:
-        return side
-    rows = session.execute(
-        select(Consignment, ConsignmentContainer, TransportCall)
-        .outerjoin(ConsignmentContainer, ConsignmentContainer.consignment_id == Consignment.id)
-        .outerjoin(TransportCall, TransportCall.id == Consignment.call_id)
-        .where(Consignment.bill_no.in_(wanted))
-        .order_by(Consignment.updated_at, Consignment.id, ConsignmentContainer.container_no)
-        # The documents (a consignment's goods, a call's merged reports) are not part of a
-        # chain; a call's would be decoded once per row of the join.
-        .options(
-            defer(Consignment.document, raiseload=True),
-            defer(TransportCall.document, raiseload=True),
-        )
-    )
-    unlinked: list[Consignment] = []
-    for consignment, box, call in rows:
-        if consignment.id not in side.containers:
+    unlinked: list[ConsignmentRow] = []
+    box_at, call_at = _SPLIT
+    for row in _rows(session, _MANIFEST_SIDE, bills):
+        consignment = ConsignmentRow._make(row[:box_at])
+        boxes = side.containers.get(consignment.id)
+        if boxes is None:
+            boxes = side.containers[consignment.id] = []
             side.consignments.append(consignment)
-            side.containers[consignment.id] = []
-            if call is not None:
-                side.calls[consignment.id] = call
+            if row[call_at] is not None:
+                side.calls[consignment.id] = CallRow._make(row[call_at:])
             else:
                 unlinked.append(consignment)
-        if box is not None:
-            side.containers[consignment.id].append(box)
+        if row[box_at] is not None:
+            boxes.append(ContainerRow._make(row[box_at:call_at]))
     side.calls.update(calls_for(session, unlinked))
     return side
 
 
-def calls_for(session: Session, rows: Sequence[Consignment]) -> dict[str, TransportCall]:
+def calls_for(session: Session, rows: Sequence[ConsignmentRow]) -> dict[str, CallRow]:
     """The calls of consignments filed before their call was reported (no ``call_id``): the
     call with the journey's key, voyage in or else out, in one query for all of them."""
-    out: dict[str, TransportCall] = {}
+    out: dict[str, CallRow] = {}
     if not rows:
         return out
     journeys = {(r.mode, r.means_id, r.journey_id) for r in rows}
-    candidates = session.scalars(
-        select(TransportCall)
+    candidates = session.connection().execute(
+        select(*_CALL_COLUMNS)
         .where(
-            TransportCall.mode.in_({m for m, _, _ in journeys}),
-            TransportCall.means_id.in_({m for _, m, _ in journeys}),
+            _CALL.c.mode.in_({m for m, _, _ in journeys}),
+            _CALL.c.means_id.in_({m for _, m, _ in journeys}),
             or_(
-                TransportCall.journey_id.in_({j for _, _, j in journeys}),
-                TransportCall.journey_out.in_({j for _, _, j in journeys}),
+                _CALL.c.journey_id.in_({j for _, _, j in journeys}),
+                _CALL.c.journey_out.in_({j for _, _, j in journeys}),
             ),
         )
-        .order_by(TransportCall.id)
-        .options(defer(TransportCall.document, raiseload=True))
+        .order_by(_CALL.c.id)
     )
-    inbound: dict[tuple[str, str, str], TransportCall] = {}
-    outbound: dict[tuple[str, str, str], TransportCall] = {}
-    for call in candidates:
+    inbound: dict[tuple[str, str, str], CallRow] = {}
+    outbound: dict[tuple[str, str, str], CallRow] = {}
+    for call in map(CallRow._make, candidates):
         inbound.setdefault((call.mode, call.means_id, call.journey_id), call)
         if call.journey_out:
             outbound.setdefault((call.mode, call.means_id, call.journey_out), call)

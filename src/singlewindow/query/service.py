@@ -28,6 +28,7 @@ from singlewindow.declarations.schemas import AgencyStatusOut, EventOut
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.schemas import PartyKind
 from singlewindow.query import repository
+from singlewindow.query.repository import ConsignmentRow
 from singlewindow.query.schemas import (
     ArrivalPart,
     ClearanceChain,
@@ -40,7 +41,6 @@ from singlewindow.query.schemas import (
     ReleasePart,
     ShipCallPart,
 )
-from singlewindow.transport.models import Consignment
 
 
 def _is_agency(principal: Principal) -> bool:
@@ -48,8 +48,8 @@ def _is_agency(principal: Principal) -> bool:
 
 
 def _own_consignments(
-    declaration: Declaration, by_bill: dict[str, list[Consignment]]
-) -> list[Consignment]:
+    declaration: Declaration, by_bill: dict[str, list[ConsignmentRow]]
+) -> list[ConsignmentRow]:
     """The consignments of the declaration's B/L and direction; when the declared voyage is on
     the manifest, only those of that voyage."""
     rows = by_bill.get(declaration.bill_no or "", [])
@@ -98,7 +98,7 @@ def chains(
     show_manifest = not agency or principal.agency_type in (None, "customs")
     bills = [d.bill_no for d in declarations if d.bill_no]
     side = repository.manifest_side(session, bills)
-    by_bill: dict[str, list[Consignment]] = defaultdict(list)
+    by_bill: dict[str, list[ConsignmentRow]] = defaultdict(list)
     for row in side.consignments:
         by_bill[row.bill_no].append(row)
     by_consignment = {

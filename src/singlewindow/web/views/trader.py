@@ -104,7 +104,7 @@ def status_counts(session: Session, user: PortalUser) -> dict[str, int]:
         .with_only_columns(Declaration.status, func.count())
         .group_by(Declaration.status)
     )
-    found = dict(session.execute(query).tuples().all())
+    found: dict[str, int] = dict(session.execute(query).all())
     return {s: int(found.get(s, 0)) for s in STATUSES}
 
 
