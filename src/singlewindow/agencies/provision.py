@@ -9,6 +9,7 @@ from singlewindow.agencies.directory import ensure_directory
 from singlewindow.agencies.simulator import SimulatedAgency
 from singlewindow.kit import clock
 from singlewindow.parties import service as parties
+from singlewindow.parties.auth import forget_api_keys
 from singlewindow.parties.models import ApiKey
 
 KEY_NAME = "simulator"
@@ -25,6 +26,7 @@ def provision_simulated_agencies(session: Session) -> list[SimulatedAgency]:
         .where(ApiKey.name == KEY_NAME, ApiKey.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+    forget_api_keys(session)
     agencies = []
     for party in members:
         if party.kind == "port_operator":

@@ -140,6 +140,8 @@ def _calls(session: Session, declarations: Sequence[Declaration]) -> dict[str, T
         for row in session.scalars(select(Consignment).where(Consignment.bill_no.in_(chunk))):
             consignments[row.bill_no].append(row)
     out: dict[str, TransportCall] = {}
+    # A pass holds many declarations of the same vessel and voyage: look each up once.
+    by_name: dict[tuple[str, str, str], TransportCall | None] = {}
     for d in declarations:
         keys = document_keys(d.document or {})
         voyage = keys["voyage_no"]
@@ -154,7 +156,10 @@ def _calls(session: Session, declarations: Sequence[Declaration]) -> dict[str, T
             if call is not None:
                 break
         if call is None and voyage and keys["vessel_key"]:
-            call = _call_by_name(session, keys["vessel_key"], voyage, d.ie_flag)
+            name = (keys["vessel_key"], voyage, d.ie_flag)
+            if name not in by_name:
+                by_name[name] = _call_by_name(session, *name)
+            call = by_name[name]
         if call is not None:
             out[d.id] = call
     return out

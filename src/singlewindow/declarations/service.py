@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from singlewindow import audit
@@ -209,12 +209,16 @@ def _event(
     )
 
 
+# Prebuilt: building a statement and its cache key cost more than running it on this path.
+_BY_CLIENT_REF = select(Declaration).where(
+    Declaration.declarant_code == bindparam("declarant"),
+    Declaration.client_ref == bindparam("client_ref"),
+)
+
+
 def _existing(session: Session, principal: Principal, client_ref: str) -> Declaration | None:
     return session.scalar(
-        select(Declaration).where(
-            Declaration.declarant_code == principal.party_code,
-            Declaration.client_ref == client_ref,
-        )
+        _BY_CLIENT_REF, {"declarant": principal.party_code, "client_ref": client_ref}
     )
 
 

@@ -12,6 +12,7 @@ from singlewindow.agencies.directory import ensure_directory
 from singlewindow.kit import clock
 from singlewindow.kit.settings import Settings
 from singlewindow.parties import service as parties
+from singlewindow.parties.auth import forget_api_keys
 from singlewindow.parties.models import ApiKey
 from singlewindow.parties.schemas import PartyIn, PartyKind
 
@@ -62,6 +63,7 @@ def ensure_demo_traders(session: Session, settings: Settings) -> list[DemoTrader
         .where(ApiKey.name == KEY_NAME, ApiKey.revoked_at.is_(None))
         .values(revoked_at=clock.now())
     )
+    forget_api_keys(session)
     out = []
     for code, customs_code, zh, en in TRADERS:
         party = parties.find_party(session, code) or parties.create_party(
@@ -126,6 +128,7 @@ def ensure_demo_partners(session: Session) -> dict[str, DemoPartner]:
             )
             .values(revoked_at=clock.now())
         )
+        forget_api_keys(session)
         _key, token = parties.create_api_key(session, party, name=KEY_NAME)
         out[role] = DemoPartner(party.code, party.name_zh, party.name_en or "", token)
     return out

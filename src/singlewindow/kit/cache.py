@@ -51,13 +51,22 @@ class TtlCache(Generic[V]):
 
     def get_or_load(self, session: Session, name: Hashable, load: Callable[[], V]) -> V:
         """The cached value, or ``load()`` (stored unless invalidated meanwhile)."""
+        value = self.find_or_load(session, name, load)
+        assert value is not None
+        return value
+
+    def find_or_load(
+        self, session: Session, name: Hashable, load: Callable[[], V | None]
+    ) -> V | None:
+        """As ``get_or_load`` for a value that may not exist: None ("not found") is never
+        stored, so names that don't exist can't fill the cache."""
         database = database_key(session)
         found = self.get(database, name)
         if found is not None and not _pending(session, self):
             return found
         generation = self.generation
         value = load()
-        if not _pending(session, self):
+        if value is not None and not _pending(session, self):
             self.put(database, name, value, generation)
         return value
 

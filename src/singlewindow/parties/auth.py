@@ -15,16 +15,18 @@ import hmac
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from singlewindow.identity.cities import organisation_city
 from singlewindow.identity.roles import API_KEY_ROLES, OPERATOR_ROLES, Role
 from singlewindow.kit import clock
+from singlewindow.kit.cache import TtlCache, invalidate_on_commit, invalidate_when_changed
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import Forbidden, Unauthenticated
 from singlewindow.kit.http import DbSession
@@ -75,28 +77,67 @@ def _unauthenticated(reason: str, reason_zh: str) -> Unauthenticated:
     return Unauthenticated(reason, reason_zh)
 
 
+@dataclass(frozen=True, slots=True)
+class _KeyState:
+    """What authenticating an API key needs, kept per key prefix for a few seconds."""
+
+    secret_sha256: str
+    revoked: bool
+    expires_at: datetime | None
+    party_active: bool
+    principal: Principal
+
+
+# API keys by prefix (``kit.cache``): the key and party rows were read on every request. A
+# revocation or deactivation by this process is seen at once (the ORM change, or an explicit
+# ``forget_api_keys`` after a bulk update); by another process within the TTL.
+API_KEYS: TtlCache[_KeyState] = TtlCache()
+invalidate_when_changed(ApiKey, API_KEYS)
+invalidate_when_changed(Party, API_KEYS)
+
+_KEY_BY_PREFIX = (
+    select(ApiKey, Party)
+    .join(Party, Party.id == ApiKey.party_id)
+    .where(ApiKey.prefix == bindparam("prefix"))
+)
+
+
+def forget_api_keys(session: Session) -> None:
+    """After a bulk (Core) update of ``api_key`` or ``party`` rows: drop the cached keys now
+    and when the transaction commits."""
+    invalidate_on_commit(session, API_KEYS)
+
+
+def _key_state(session: Session, prefix: str) -> _KeyState | None:
+    row = session.execute(_KEY_BY_PREFIX, {"prefix": prefix}).first()
+    if row is None:
+        return None
+    key, party = row
+    return _KeyState(
+        secret_sha256=key.secret_sha256,
+        revoked=key.revoked_at is not None,
+        expires_at=key.expires_at,
+        party_active=party.active,
+        principal=party_principal(party, key_id=key.id, scopes=key.scopes or ()),
+    )
+
+
 def principal_for_token(session: Session, token: str) -> Principal:
     if not token.startswith(TOKEN_PREFIX) or token.count("_") < 2:
         raise _unauthenticated("Malformed API key", "API 密钥格式错误")
     prefix, _, secret = token[len(TOKEN_PREFIX) :].partition("_")
-    row = session.execute(
-        select(ApiKey, Party)
-        .join(Party, Party.id == ApiKey.party_id)
-        .where(ApiKey.prefix == prefix)
-    ).first()
-    if row is None:
+    state = API_KEYS.find_or_load(session, prefix, lambda: _key_state(session, prefix))
+    if state is None:
         raise _unauthenticated("Unknown API key", "API 密钥无效")
-    key, party = row
-    if not hmac.compare_digest(key.secret_sha256, hash_secret(secret)):
+    if not hmac.compare_digest(state.secret_sha256, hash_secret(secret)):
         raise _unauthenticated("Unknown API key", "API 密钥无效")
-    now = clock.now()
-    if key.revoked_at is not None:
+    if state.revoked:
         raise _unauthenticated("API key revoked", "API 密钥已吊销")
-    if key.expires_at is not None and key.expires_at <= now:
+    if state.expires_at is not None and state.expires_at <= clock.now():
         raise _unauthenticated("API key expired", "API 密钥已过期")
-    if not party.active:
+    if not state.party_active:
         raise Forbidden("Party is deactivated", "该主体已停用", code="party_inactive")
-    return party_principal(party, key_id=key.id, scopes=key.scopes or ())
+    return state.principal
 
 
 def party_principal(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from singlewindow import audit
@@ -263,6 +263,18 @@ def resolve(
 # --- Goods declarations ---------------------------------------------------------------
 
 
+# Prebuilt (it runs on every submission): no statement or cache key to build per call.
+_ON_MANIFEST = (
+    select(Consignment.journey_id, Consignment.means_id, Consignment.means_name)
+    .where(
+        Consignment.bill_no == bindparam("bill"),
+        Consignment.status == "active",
+        Consignment.manifest_type.in_(bindparam("types", expanding=True)),
+    )
+    .limit(50)
+)
+
+
 def declaration_bill_finding(
     session: Session, document: Mapping[str, Any], *, mode: str
 ) -> Finding | None:
@@ -285,15 +297,7 @@ def declaration_bill_finding(
         return None
     free_text = document.get("free_text")
     voy_no = free_text.get("voy_no") if isinstance(free_text, dict) else None
-    rows = session.execute(
-        select(Consignment.journey_id, Consignment.means_id, Consignment.means_name)
-        .where(
-            Consignment.bill_no == bill,
-            Consignment.status == "active",
-            Consignment.manifest_type.in_(types),
-        )
-        .limit(50)
-    ).all()
+    rows = session.execute(_ON_MANIFEST, {"bill": bill, "types": list(types)}).all()
     traf_name = head.get("traf_name")
     return bill_check(
         [(r[0], r[1], r[2]) for r in rows],
