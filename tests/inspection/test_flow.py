@@ -20,6 +20,16 @@ def test_two_agencies_one_case_one_release(inode: INode) -> None:
     assert case["containers"] == BOXES
     assert case["booking"]["capacity_id"] == slots[0]["id"]  # the earliest free slot
 
+    # Routed the declaration but not (yet) in the case, the licensing authority's clearance
+    # query shows no inspection; customs, which ordered it, sees the case.
+    def cases(who: str) -> list[str]:
+        r = inode.get("/query/clearance", who, unified_no=receipt["unified_no"])
+        assert r.status_code == 200, r.text
+        return [c["case_no"] for c in r.json()["items"][0]["inspections"]]
+
+    assert cases("LIC-GD") == []
+    assert cases("CUS5300") == [case_no]
+
     # The licensing authority orders too (the inspections route): it joins the same case.
     r = inode.post(
         "/inspections/orders",
@@ -34,6 +44,7 @@ def test_two_agencies_one_case_one_release(inode: INode) -> None:
     assert r.status_code == 201, r.text
     joined = r.json()
     assert joined["case_no"] == case_no
+    assert cases("LIC-GD") == [case_no]
     assert [o["agency_code"] for o in joined["orders"]] == ["CUS5300", "LIC-GD"]
     assert {i["kind"] for i in joined["instructions"]} == {"physical", "sampling"}
     assert inode.count(InspectionCase) == 1

@@ -7,10 +7,12 @@ agency's clearance, the export loading permit and the release notices, the joint
 cases (``inspections``) and the terminal's gate-out (``gate_out``, null until one is recorded).
 
 What each caller sees: the declarations of ``repository.visible``. Traders, operators and
-port operators get the whole chain. An agency gets the declaration part as on
-``/api/v1/declarations/{id}``, a ship call only when it was routed that call's reports (it
-holds a clearance on it), and manifest consignments only when it is customs. No part carries
-a document: crew and passenger lists, consignee details and goods lines never appear here.
+port operators get the whole chain (a terminal: the inspection cases at its terminal). An
+agency gets the declaration part as on ``/api/v1/declarations/{id}``, a ship call only when it
+was routed that call's reports (it holds a clearance on it), manifest consignments only when
+it is customs, and the inspection cases it has an order in (as on ``/api/v1/inspections``).
+No part carries a document: crew and passenger lists, consignee details and goods lines never
+appear here.
 """
 
 from __future__ import annotations
@@ -121,6 +123,22 @@ def chains(
     inspected = for_declarations(
         session, sorted({*recorded("inspection_ordered"), *recorded("gate_out")})
     )
+
+    def cases_of(declaration_id: str) -> list[dict[str, Any]]:
+        """The joint inspection cases the caller sees (``inspection.reads.scoped``): an agency
+        those it has an order in, a terminal those at its terminal, everyone else all."""
+        part = inspected.get(declaration_id)
+        if part is None:
+            return []
+        if principal.kind == PartyKind.agency:
+            code = principal.party_code
+            return [
+                c for c in part.inspections if any(o["agency_code"] == code for o in c["orders"])
+            ]
+        if principal.kind == PartyKind.port_operator:
+            return [c for c in part.inspections if c["terminal"] == principal.party_code]
+        return part.inspections
+
     # One part per ship call, shared by every chain on it (a voyage's page is one call).
     call_cache: dict[str, ShipCallPart] = {}
 
@@ -185,7 +203,7 @@ def chains(
                 if permit is not None
                 else None,
                 release=release,
-                inspections=inspected[d.id].inspections if d.id in inspected else [],
+                inspections=cases_of(d.id),
                 gate_out=inspected[d.id].gate_out if d.id in inspected else None,
             )
         )
