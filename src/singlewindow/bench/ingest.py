@@ -50,6 +50,10 @@ class IngestResult:
     peak_rss_mb: float = 0.0
     lost: int = 0
     seconds: float = 0.0
+    # Where the end-to-end time goes, per routed message (p50 / p99 ms): waiting in the outbox
+    # until the relay published it, then until its channel delivered it into the recipient's
+    # inbox, then until the recipient acknowledged it.
+    stages_ms: dict[str, dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -192,6 +196,34 @@ def _received_times(db: Database, ids: list[str]) -> dict[str, float]:
     return out
 
 
+def _stage_times(db: Database, ids: list[str]) -> dict[str, dict[str, float]]:
+    """p50/p99 ms of each step of the routed messages of these declarations."""
+    steps: dict[str, list[float]] = {"published": [], "delivered": [], "acked": []}
+    with db.read_only() as session:
+        for i in range(0, len(ids), 500):
+            rows = session.execute(
+                select(
+                    Message.created_at,
+                    Message.published_at,
+                    Message.delivered_at,
+                    Message.acked_at,
+                ).where(
+                    Message.correlation_id.in_(ids[i : i + 500]),
+                    Message.kind == "goods_declaration",
+                )
+            ).all()
+            for created, published, delivered, acked in rows:
+                if published is None or delivered is None or acked is None:
+                    continue
+                steps["published"].append((published - created).total_seconds() * 1000)
+                steps["delivered"].append((delivered - published).total_seconds() * 1000)
+                steps["acked"].append((acked - delivered).total_seconds() * 1000)
+    return {
+        name: {"p50": round(_percentile(v, 50), 1), "p99": round(_percentile(v, 99), 1)}
+        for name, v in steps.items()
+    }
+
+
 def _print_node_log(node: NodeProcess, lines: int = 80) -> None:
     """On failure, show the end of the server's log (it runs in another process)."""
     if node.log_path and node.log_path.exists():
@@ -256,6 +288,7 @@ def run_ingest(
             result.submit_p50_ms = round(_percentile(submit_ms, 50), 1)
             result.submit_p99_ms = round(_percentile(submit_ms, 99), 1)
             result.peak_rss_mb = round(rss.peak / 2**20, 1)
+            result.stages_ms = _stage_times(db, ids)
             with db.read_only() as session:
                 sample = session.scalar(select(Declaration).where(Declaration.id == ids[0]))
                 assert sample is not None

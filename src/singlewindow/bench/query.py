@@ -37,6 +37,7 @@ from singlewindow.migrate import upgrade
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.schemas import PartyKind
 from singlewindow.query import repository, service
+from singlewindow.query.api import page_session
 from singlewindow.runtime import settle_heap
 from singlewindow.standards.documents.transport_samples import container_number
 from singlewindow.transport.models import (
@@ -334,7 +335,8 @@ def _measure(db: Database, count: int, samples: int, seed: int) -> list[KeyResul
         picks = [rng.randrange(count) for _ in range(samples)]
 
         def product(i: int, name: str = name) -> int:
-            with db.read_only() as session:
+            # As the route reads a page (query.api.page_session): a short read for a trader.
+            with page_session(db, principal) as session:
                 rows = repository.find(session, principal, _key(name, i), filters, PAGE + 1)
                 chains = service.chains(session, principal, rows[:PAGE])
                 body = [c.model_dump_json() for c in chains]

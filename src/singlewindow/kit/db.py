@@ -156,11 +156,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
-        # Reads on PostgreSQL run without a transaction block: under READ COMMITTED every
-        # statement takes its own snapshot anyway, and BEGIN and ROLLBACK would cost two round
-        # trips per read (a page of the clearance query, every request's authentication).
-        # SQLite keeps its default (pysqlite opens no transaction for SELECTs).
-        self._readers = (
+        # Short reads on PostgreSQL (``short_read``) run without a transaction block.
+        self._short_readers = (
             self.sessions
             if self.is_sqlite
             else sessionmaker(
@@ -189,10 +186,23 @@ class Database:
 
     @contextmanager
     def read_only(self) -> Iterator[Session]:
-        """A session for reads only. On PostgreSQL its statements run in autocommit mode (no
-        BEGIN/ROLLBACK round trips), so it must never be used to write: use
-        ``unit_of_work``."""
-        session = self._readers()
+        """A transaction for reads, rolled back at the end (server-side cursors allowed)."""
+        session = self.sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
+    def short_read(self) -> Iterator[Session]:
+        """A few short SELECTs on hot paths (every request's authentication, a page of the
+        clearance query). On PostgreSQL they run in autocommit mode: under READ COMMITTED
+        each statement takes its own snapshot anyway, and BEGIN and ROLLBACK would cost two
+        round trips. So: no writes and no server-side cursors (``yield_per``,
+        ``stream_results``) here; use ``read_only`` or ``unit_of_work``. On SQLite it is
+        ``read_only``."""
+        session = self._short_readers()
         try:
             yield session
         finally:

@@ -311,14 +311,14 @@ def detached_principal(
     For async routes that wait (long-poll, server-sent events) or hand their work to a thread
     with its own transaction (submission): holding the request session's connection there
     would take two pool connections per request and starve the pool under load. API keys and
-    access tokens are resolved in a read-only transaction; a session cookie in a committed one
-    (it records the session's last activity).
+    access tokens are resolved in a short read (``Database.short_read``); a session cookie in
+    a committed transaction (it records the session's last activity).
     """
     db: Database = request.app.state.db
     if credentials is None:
         with db.unit_of_work() as session:
             return _resolve(request, session, credentials, submitted_csrf)
-    with db.read_only() as session:
+    with db.short_read() as session:
         return _resolve(request, session, credentials, submitted_csrf)
 
 

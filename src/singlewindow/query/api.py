@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import io
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Literal
 
@@ -28,7 +29,7 @@ from singlewindow.declarations.models import Declaration
 from singlewindow.kit.clock import CHINA_TZ
 from singlewindow.kit.db import Database
 from singlewindow.kit.errors import BadRequest, Finding, ValidationFailed
-from singlewindow.kit.http import AppDatabase, DbSession
+from singlewindow.kit.http import AppDatabase
 from singlewindow.kit.pagination import Page, decode_cursor, encode_cursor
 from singlewindow.parties.access import READERS, Allow
 from singlewindow.parties.auth import Principal
@@ -39,7 +40,9 @@ router = APIRouter(prefix="/api/v1/query", tags=["query"])
 
 # Traders (own filings), agencies and port operators (what was routed to them), operators
 # (their city or all) and auditors: each sees its own slice, enforced by repository.visible.
-QueryReader = Annotated[Principal, Allow(*READERS, tenant="routed")]
+# Authenticated in its own short read: the page itself is read in a short read too (no
+# transaction block on PostgreSQL), or in a transaction when an agency's reads are audited.
+QueryReader = Annotated[Principal, Allow(*READERS, tenant="routed", detached=True)]
 
 MAX_LIMIT = 200
 DEFAULT_LIMIT = 20  # chains per page (each carries its whole history)
@@ -186,6 +189,12 @@ def _audit_agency_reads(session: Session, principal: Principal, rows: list[Decla
         )
 
 
+def page_session(db: Database, principal: Principal) -> AbstractContextManager[Session]:
+    """Where one page is read: a transaction when the caller's reads are audited (an
+    agency), else a short read."""
+    return db.unit_of_work() if principal.is_agency else db.short_read()
+
+
 def _page_cursor(rows: list[Declaration], descending: bool) -> str:
     last = rows[-1]
     assert last.submitted_at is not None
@@ -198,7 +207,7 @@ def _page_cursor(rows: list[Declaration], descending: bool) -> str:
     summary="Clearance information query (通关信息查询)",
 )
 def clearance(
-    session: DbSession,
+    db: AppDatabase,
     principal: QueryReader,
     unified_no: UnifiedNo = None,
     entry_no: EntryNo = None,
@@ -222,14 +231,15 @@ def clearance(
     timestamps."""
     key = _key(unified_no, entry_no, client_ref, bill_no, container_no, vessel, voyage)
     filters = _filters(status, ie_flag, since, until, sort, cursor)
-    rows = repository.find(session, principal, key, filters, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    _audit_agency_reads(session, principal, rows)
-    return Page[ClearanceChain](
-        items=service.chains(session, principal, rows),
-        next_cursor=_page_cursor(rows, filters.descending) if more and rows else None,
-    )
+    with page_session(db, principal) as session:
+        rows = repository.find(session, principal, key, filters, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        _audit_agency_reads(session, principal, rows)
+        return Page[ClearanceChain](
+            items=service.chains(session, principal, rows),
+            next_cursor=_page_cursor(rows, filters.descending) if more and rows else None,
+        )
 
 
 CSV_COLUMNS = (
