@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from singlewindow.kit.db import Database
 from singlewindow.kit.digest import canonical_json
 from singlewindow.kit.ids import new_id
 from singlewindow.kit.settings import Settings
-from singlewindow.kit.signals import OUTBOX
+from singlewindow.kit.signals import OUTBOX, Signal
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,28 @@ class RelayStats:
     failed: int = 0
 
 
+# The recipients this process's relay has claimed messages for, until the channel runner
+# (``workers.run_channels``) takes them: it starts their channel workers at once rather than
+# at its next look at the database (a worker stops after a quiet minute; the first message
+# after that waited up to the runner's refresh interval, 2 s).
+CLAIMED = Signal()  # key: the database URL
+_claimed_for: dict[str, set[str]] = {}
+_claimed_lock = threading.Lock()
+
+
+def _note_claimed(db: Database, recipients: set[str]) -> None:
+    if recipients:
+        with _claimed_lock:
+            _claimed_for.setdefault(db.url, set()).update(recipients)
+        CLAIMED.notify([db.url])
+
+
+def take_claimed(db: Database) -> set[str]:
+    """The recipients noted for this database since the last call (and forgets them)."""
+    with _claimed_lock:
+        return _claimed_for.pop(db.url, set())
+
+
 def claim(db: Database, batch: int, lease_s: float = CLAIM_LEASE_S) -> list[Outgoing]:
     now = clock.now()
     due = (Msg.state.in_(_ACTIVE)) & (Msg.next_attempt_at <= now)
@@ -94,6 +117,7 @@ def claim(db: Database, batch: int, lease_s: float = CLAIM_LEASE_S) -> list[Outg
                 Msg.generation,
             ).where(Msg.claim_token == token)
         ).all()
+    _note_claimed(db, {r.recipient for r in rows})
     return [
         Outgoing(
             subject=deliver_subject(r.recipient),

@@ -19,7 +19,7 @@ from singlewindow.audit.tasks import run_audit_worker
 from singlewindow.exchange.channels.worker import ChannelWorker
 from singlewindow.exchange.messagelog import seal
 from singlewindow.exchange.models import Message as Msg
-from singlewindow.exchange.relay import relay_once, run_relay
+from singlewindow.exchange.relay import CLAIMED, relay_once, run_relay, take_claimed
 from singlewindow.exchange.transports import Transport, make_transport
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
@@ -87,10 +87,19 @@ async def run_channels(
 ) -> None:
     running: dict[str, asyncio.Task[None]] = {}
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
+    loop = asyncio.get_running_loop()
+    next_look = 0.0
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
         try:
             while not stop.is_set():
-                for code in await asyncio.to_thread(recipients_waiting, db):
+                # The relay of this process names its recipients at once (relay.CLAIMED); the
+                # database is looked at every ``refresh_s`` for another process's messages.
+                seen = CLAIMED.version(db.url)
+                codes = take_claimed(db)
+                if loop.time() >= next_look:
+                    codes.update(await asyncio.to_thread(recipients_waiting, db))
+                    next_look = loop.time() + refresh_s
+                for code in sorted(codes):
                     task = running.get(code)
                     if task is None or task.done():
                         worker = ChannelWorker(db, transport, settings, code, http)
@@ -102,7 +111,7 @@ async def run_channels(
                             supervised(f"channel {code}", body, stop, once=True),
                             name=f"channel-{code}",
                         )
-                await _sleep(stop, refresh_s)
+                await CLAIMED.wait(db.url, seen, max(0.0, next_look - loop.time()), stop)
         finally:
             for task in running.values():
                 task.cancel()
