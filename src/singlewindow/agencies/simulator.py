@@ -150,6 +150,9 @@ class Simulator:
                     ack = await client.post(
                         "/api/v1/exchange/inbox/ack", json={"ids": done}, headers=headers
                     )
+                    if ack.is_error:
+                        log.warning("simulated agency %s: ack answered %d: %s",
+                                    agency.code, ack.status_code, ack.text[:500])  # fmt: skip
                     ack.raise_for_status()
                 backoff = 0.5
             except asyncio.CancelledError:
