@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -48,6 +48,7 @@ from singlewindow.exchange.models import Message
 from singlewindow.kit.db import table_of
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.schemas import PartyKind
+from singlewindow.query.schemas import ConsignmentPart, ContainerPart, ShipCallPart
 from singlewindow.transport.models import (
     ArrivalRecord,
     Consignment,
@@ -425,70 +426,32 @@ def clearances(session: Session, call_ids: Sequence[str]) -> Sequence[Row[Any]]:
     return _rows(session, _CLEARANCES, call_ids)
 
 
-class ConsignmentRow(NamedTuple):
-    id: str
-    manifest_type: str
-    direction: str
-    mode: str
-    means_id: str
-    journey_id: str
-    call_id: str | None
-    bill_no: str
-    customs_office: str | None
-    status: str
-    version: int
-    packages: int | None
-    gross_weight_kg: str | None
-    updated_at: datetime
-
-
-class ContainerRow(NamedTuple):
-    container_no: str
-    size_type: str | None
-    fullness: str | None
-    seals: str | None
-
-
-class CallRow(NamedTuple):
-    id: str
-    mode: str
-    means_id: str
-    means_name: str | None
-    journey_id: str
-    journey_out: str | None
-    port: str | None
-    customs_office: str | None
-    stage: str
-    arrival_clearance: str
-    departure_clearance: str
-    eta: datetime | None
-    etd: datetime | None
-    ata: datetime | None
-    atd: datetime | None
-    created_at: datetime
-    updated_at: datetime
-
-
 @dataclass
 class ManifestSide:
-    """The manifest consignments of a page's B/Ls, their containers (in container order) and
-    the ship call each travels on (by consignment id)."""
+    """The manifest consignments of a page's B/Ls (each with its containers, in container
+    order, and the id of the call it travels on) and the ship call of each (by consignment
+    id; one object per call, shared)."""
 
-    consignments: list[ConsignmentRow]
-    containers: dict[str, list[ContainerRow]]
-    calls: dict[str, CallRow]
+    consignments: list[ConsignmentPart]
+    calls: dict[str, ShipCallPart]
 
 
 _CONSIGNMENT = table_of(Consignment)
 _BOX = table_of(ConsignmentContainer)
 _CALL = table_of(TransportCall)
-_CONSIGNMENT_COLUMNS = [_CONSIGNMENT.c[name] for name in ConsignmentRow._fields]
-_BOX_COLUMNS = [_BOX.c[name] for name in ContainerRow._fields]
-_CALL_COLUMNS = [_CALL.c[name] for name in CallRow._fields]  # never the call's document
-_SPLIT = (len(_CONSIGNMENT_COLUMNS), len(_CONSIGNMENT_COLUMNS) + len(_BOX_COLUMNS))
+# The parts' own fields, read straight from their columns (never a document).
+_CONSIGNMENT_FIELDS = [f for f in ConsignmentPart.model_fields if f != "containers"]
+_BOX_FIELDS = list(ContainerPart.model_fields)
+_CALL_FIELDS = [f for f in ShipCallPart.model_fields if f != "clearances"]
+_CALL_COLUMNS = [_CALL.c[name] for name in _CALL_FIELDS]
+_SPLIT = (len(_CONSIGNMENT_FIELDS), len(_CONSIGNMENT_FIELDS) + len(_BOX_FIELDS))
 _MANIFEST_SIDE = Part.of(
     lambda match: (
-        select(*_CONSIGNMENT_COLUMNS, *_BOX_COLUMNS, *_CALL_COLUMNS)
+        select(
+            *(_CONSIGNMENT.c[name] for name in _CONSIGNMENT_FIELDS),
+            *(_BOX.c[name] for name in _BOX_FIELDS),
+            *_CALL_COLUMNS,
+        )
         .select_from(_CONSIGNMENT)
         .outerjoin(_BOX, _BOX.c.consignment_id == _CONSIGNMENT.c.id)
         .outerjoin(_CALL, _CALL.c.id == _CONSIGNMENT.c.call_id)
@@ -498,33 +461,53 @@ _MANIFEST_SIDE = Part.of(
 )
 
 
+def _call(values: Sequence[Any], calls: dict[str, ShipCallPart]) -> ShipCallPart:
+    """The call's part, once per call id."""
+    found = calls.get(values[0])  # "id" is the first field
+    if found is None:
+        found = calls[values[0]] = ShipCallPart.model_validate(
+            dict(zip(_CALL_FIELDS, values, strict=True))
+        )
+    return found
+
+
 def manifest_side(session: Session, bills: Iterable[str]) -> ManifestSide:
     """One query (prebuilt, Core rows) for the consignments with their containers and linked
     calls; one more only for consignments filed before their call was reported
-    (``calls_for``)."""
-    side = ManifestSide([], {}, {})
-    unlinked: list[ConsignmentRow] = []
+    (``calls_for``), whose ``call_id`` is then the call found."""
+    side = ManifestSide([], {})
+    by_id: dict[str, ConsignmentPart] = {}
+    calls: dict[str, ShipCallPart] = {}
     box_at, call_at = _SPLIT
     for row in _rows(session, _MANIFEST_SIDE, bills):
-        consignment = ConsignmentRow._make(row[:box_at])
-        boxes = side.containers.get(consignment.id)
-        if boxes is None:
-            boxes = side.containers[consignment.id] = []
+        consignment = by_id.get(row[0])  # "id" is the first field
+        if consignment is None:
+            consignment = ConsignmentPart.model_validate(
+                dict(zip(_CONSIGNMENT_FIELDS, row[:box_at], strict=True))
+            )
+            by_id[consignment.id] = consignment
             side.consignments.append(consignment)
             if row[call_at] is not None:
-                side.calls[consignment.id] = CallRow._make(row[call_at:])
-            else:
-                unlinked.append(consignment)
+                side.calls[consignment.id] = _call(row[call_at:], calls)
         if row[box_at] is not None:
-            boxes.append(ContainerRow._make(row[box_at:call_at]))
-    side.calls.update(calls_for(session, unlinked))
+            consignment.containers.append(
+                ContainerPart.model_validate(
+                    dict(zip(_BOX_FIELDS, row[box_at:call_at], strict=True))
+                )
+            )
+    unlinked = [c for c in side.consignments if c.id not in side.calls]
+    for consignment_id, call in calls_for(session, unlinked, calls).items():
+        side.calls[consignment_id] = call
+        by_id[consignment_id].call_id = call.id
     return side
 
 
-def calls_for(session: Session, rows: Sequence[ConsignmentRow]) -> dict[str, CallRow]:
+def calls_for(
+    session: Session, rows: Sequence[ConsignmentPart], calls: dict[str, ShipCallPart]
+) -> dict[str, ShipCallPart]:
     """The calls of consignments filed before their call was reported (no ``call_id``): the
     call with the journey's key, voyage in or else out, in one query for all of them."""
-    out: dict[str, CallRow] = {}
+    out: dict[str, ShipCallPart] = {}
     if not rows:
         return out
     journeys = {(r.mode, r.means_id, r.journey_id) for r in rows}
@@ -540,9 +523,10 @@ def calls_for(session: Session, rows: Sequence[ConsignmentRow]) -> dict[str, Cal
         )
         .order_by(_CALL.c.id)
     )
-    inbound: dict[tuple[str, str, str], CallRow] = {}
-    outbound: dict[tuple[str, str, str], CallRow] = {}
-    for call in map(CallRow._make, candidates):
+    inbound: dict[tuple[str, str, str], ShipCallPart] = {}
+    outbound: dict[tuple[str, str, str], ShipCallPart] = {}
+    for values in candidates:
+        call = _call(values, calls)
         inbound.setdefault((call.mode, call.means_id, call.journey_id), call)
         if call.journey_out:
             outbound.setdefault((call.mode, call.means_id, call.journey_out), call)

@@ -30,13 +30,11 @@ from singlewindow.declarations.schemas import AgencyStatusOut, EventOut
 from singlewindow.parties.auth import Principal
 from singlewindow.parties.schemas import PartyKind
 from singlewindow.query import repository
-from singlewindow.query.repository import ConsignmentRow
 from singlewindow.query.schemas import (
     ArrivalPart,
     ClearanceChain,
     ClearanceOut,
     ConsignmentPart,
-    ContainerPart,
     DeclarationPart,
     LoadingPermitPart,
     NoticeOut,
@@ -50,8 +48,8 @@ def _is_agency(principal: Principal) -> bool:
 
 
 def _own_consignments(
-    declaration: Declaration, by_bill: dict[str, list[ConsignmentRow]]
-) -> list[ConsignmentRow]:
+    declaration: Declaration, by_bill: dict[str, list[ConsignmentPart]]
+) -> list[ConsignmentPart]:
     """The consignments of the declaration's B/L and direction; when the declared voyage is on
     the manifest, only those of that voyage."""
     rows = by_bill.get(declaration.bill_no or "", [])
@@ -100,21 +98,19 @@ def chains(
     show_manifest = not agency or principal.agency_type in (None, "customs")
     bills = [d.bill_no for d in declarations if d.bill_no]
     side = repository.manifest_side(session, bills)
-    by_bill: dict[str, list[ConsignmentRow]] = defaultdict(list)
+    by_bill: dict[str, list[ConsignmentPart]] = defaultdict(list)
     for row in side.consignments:
         by_bill[row.bill_no].append(row)
-    by_consignment = {
-        cid: [ContainerPart.model_validate(box, from_attributes=True) for box in boxes]
-        for cid, boxes in side.containers.items()
-    }
     arrivals = defaultdict(list)
     if show_manifest:
         for a in repository.arrivals(session, bills):
             arrivals[a.bill_no].append(ArrivalPart.model_validate(a, from_attributes=True))
-    calls = side.calls
+    calls = side.calls  # one part per ship call, shared by every chain on it
     clearances = defaultdict(list)
     for cl in repository.clearances(session, sorted({c.id for c in calls.values()})):
         clearances[cl.call_id].append(ClearanceOut.model_validate(cl, from_attributes=True))
+    for part in calls.values():
+        part.clearances = clearances[part.id]
 
     # Joint inspection cases and the terminal's gate-out (inspection/reads.py), looked up only
     # where the timeline records an order or a gate-out.
@@ -139,17 +135,6 @@ def chains(
             return [c for c in part.inspections if c["terminal"] == principal.party_code]
         return part.inspections
 
-    # One part per ship call, shared by every chain on it (a voyage's page is one call).
-    call_cache: dict[str, ShipCallPart] = {}
-
-    def call_part(call: Any) -> ShipCallPart:
-        part = call_cache.get(call.id)
-        if part is None:
-            part = ShipCallPart.model_validate(call, from_attributes=True)
-            part.clearances = clearances[call.id]
-            call_cache[call.id] = part
-        return part
-
     out = []
     for d in declarations:
         mine = _own_consignments(d, by_bill)
@@ -161,15 +146,8 @@ def chains(
             cleared = clearances[call.id]
             if agency and not any(x.agency_code == principal.party_code for x in cleared):
                 continue
-            call_parts[call.id] = call_part(call)
-        consignment_parts = []
-        if show_manifest:
-            for c in mine:
-                part_c = ConsignmentPart.model_validate(c, from_attributes=True)
-                call = calls.get(c.id)
-                part_c.call_id = call.id if call is not None else c.call_id
-                part_c.containers = by_consignment[c.id]
-                consignment_parts.append(part_c)
+            call_parts[call.id] = call
+        consignment_parts = mine if show_manifest else []
         sent = notices[d.id]
         released = [e.at for e in events[d.id] if e.event == "release_notice"]
         release = (
