@@ -132,8 +132,16 @@ def run(
         port=s.port,
         log_level="info",
         access_log=False,
+        timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
+
+
+# Idle keep-alive connections stay open this long (uvicorn's default is 5 s, the same as
+# common clients' own idle limit, e.g. httpx): a client may then send on a connection the
+# server is closing at that instant and get a transport error instead of an answer. Longer
+# than the clients' limit, the client always closes first (nginx keeps 75 s too).
+KEEP_ALIVE_S = 75
 
 
 # Open streams (server-sent events, long polls) do not hold a stopping node longer than this;
@@ -172,6 +180,7 @@ def _run_processes(s: Settings, processes: int) -> None:
             workers=processes,
             log_level="info",
             access_log=False,
+            timeout_keep_alive=KEEP_ALIVE_S,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         )
     finally:
