@@ -14,7 +14,7 @@ except ImportError:  # pragma: no cover - Windows: the thread mutex only
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
@@ -184,33 +184,32 @@ class Database:
         finally:
             session.close()
 
-    @contextmanager
-    def read_only(self) -> Iterator[Session]:
+    def read_only(self) -> AbstractContextManager[Session]:
         """A transaction for reads, rolled back at the end (server-side cursors allowed)."""
-        session = self.sessions()
-        try:
-            yield session
-        finally:
-            session.rollback()
-            session.close()
+        return _reading(self.sessions)
 
-    @contextmanager
-    def short_read(self) -> Iterator[Session]:
+    def short_read(self) -> AbstractContextManager[Session]:
         """A few short SELECTs on hot paths (every request's authentication, a page of the
         clearance query). On PostgreSQL they run in autocommit mode: under READ COMMITTED
         each statement takes its own snapshot anyway, and BEGIN and ROLLBACK would cost two
         round trips. So: no writes and no server-side cursors (``yield_per``,
         ``stream_results``) here; use ``read_only`` or ``unit_of_work``. On SQLite it is
         ``read_only``."""
-        session = self._short_readers()
-        try:
-            yield session
-        finally:
-            session.rollback()
-            session.close()
+        return _reading(self._short_readers)
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work is rolled back and which is closed at the end."""
+    session = sessions()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
 
 
 def table_of(model: type[Base]) -> Table:

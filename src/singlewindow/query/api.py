@@ -312,11 +312,9 @@ def _csv_lines(
 
     writer.writerow([label for _, label in CSV_COLUMNS])
     yield "\ufeff".encode() + flush()
-    # One short transaction per chunk (keyset pagination); read-only unless an agency's
-    # reads are audited.
-    transaction = db.unit_of_work if principal.is_agency else db.read_only
+    # One chunk at a time (keyset pagination), each read as a page is (``page_session``).
     while True:
-        with transaction() as session:
+        with page_session(db, principal) as session:
             rows = repository.find(session, principal, key, filters, CSV_CHUNK)
             for chain in service.chains(session, principal, rows):
                 writer.writerow(csv_row(chain))
