@@ -220,3 +220,42 @@ def test_lifespan_helper_runs_workers_in_process(
         raise AssertionError("not delivered")
 
     asyncio.run(main())
+
+
+def test_concurrent_leases_and_acks_stay_within_the_limit(db: Database, register: Register) -> None:
+    """Pollers lease and ack the same inbox at once while deliveries keep arriving: no lease is
+    over its limit, and no message is handed to two pollers. (On PostgreSQL a claim written as
+    ``UPDATE … WHERE seq IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)`` leased up to 300 rows
+    here with a limit of 40: a simulated agency that asked for 100 got 1,142 under load.)"""
+    from singlewindow.exchange.inbox import ack, lease
+
+    ids = send_many(db, 600)
+    deliver_to_inbox(db, "LIC-GD", ids[:300])
+    leased: list[list[str]] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def poller() -> None:
+        try:
+            while not done.is_set():
+                items = lease(db, "LIC-GD", 40, 60)
+                leased.append([i["id"] for i in items])
+                if items:
+                    with db.unit_of_work() as session:
+                        ack(session, "LIC-GD", [i["id"] for i in items])
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=poller) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for i in range(300, 600, 20):
+        deliver_to_inbox(db, "LIC-GD", ids[i : i + 20])
+    wait_for(lambda: sum(map(len, leased)) >= 600 or bool(errors), timeout=60)
+    done.set()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert max(map(len, leased)) <= 40
+    flat = [i for batch in leased for i in batch]
+    assert sorted(flat) == sorted(ids)

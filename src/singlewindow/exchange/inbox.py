@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from singlewindow.exchange.models import InboxEntry as Entry
 from singlewindow.exchange.models import Message as Msg
 from singlewindow.kit import clock
-from singlewindow.kit.db import Database
+from singlewindow.kit.db import Database, claim_rows
 from singlewindow.kit.errors import Finding, NotFound
 from singlewindow.kit.ids import new_id
 
@@ -45,28 +45,20 @@ def lease(
     """Leases up to ``limit`` unacked messages for ``lease_s`` seconds (one transaction).
 
     A message not acked before its lease ends is handed out again; two pollers never hold the
-    same message at once (the claim is one conditional UPDATE with ``SKIP LOCKED`` on PostgreSQL).
+    same message at once (``kit.db.claim_rows``).
     """
     now = clock.now()
     free = (Entry.recipient == recipient) & Entry.acked_at.is_(None)
     free &= or_(Entry.lease_until.is_(None), Entry.lease_until <= now)
     with db.unit_of_work() as session:
-        if session.scalar(select(Entry.seq).where(free).limit(1)) is None:
-            return []
-        pick = select(Entry.seq).where(free).order_by(Entry.seq).limit(limit)
-        if not db.is_sqlite:
-            pick = pick.with_for_update(skip_locked=True)
         token = new_id()
-        session.execute(
-            update(Entry)
-            .where(Entry.seq.in_(pick.scalar_subquery()), free)
-            .values(
-                lease_until=now + timedelta(seconds=lease_s),
-                lease_token=token,
-                leases=Entry.leases + 1,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        values = {
+            "lease_until": now + timedelta(seconds=lease_s),
+            "lease_token": token,
+            "leases": Entry.leases + 1,
+        }
+        if not claim_rows(session, Entry.seq, free, Entry.seq, limit, values):
+            return []
         rows = session.execute(
             select(Entry, Msg)
             .join(Msg, Msg.id == Entry.envelope_id)

@@ -1,7 +1,7 @@
 """The relay: moves outbox rows into the transport, and re-sends what nobody confirmed.
 
-A batch is claimed with one conditional UPDATE (PostgreSQL: ``FOR UPDATE SKIP LOCKED`` in the
-sub-select, so several relays share the work; SQLite: the single writer serialises claims), which
+A batch is claimed with ``kit.db.claim_rows`` (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so
+several relays share the work; SQLite: the single writer serialises claims), which
 sets a claim token and pushes ``next_attempt_at`` out by ``CLAIM_LEASE_S``. If the relay dies
 after the claim, the rows come due again when the lease ends and are published again under the
 same message id, which the transport de-duplicates. After publishing, ``next_attempt_at`` is set
@@ -25,7 +25,7 @@ from sqlalchemy import select, update
 from singlewindow.exchange.models import Message as Msg
 from singlewindow.exchange.transports import Outgoing, Transport, deliver_subject
 from singlewindow.kit import clock
-from singlewindow.kit.db import Database
+from singlewindow.kit.db import Database, claim_rows
 from singlewindow.kit.digest import canonical_json
 from singlewindow.kit.ids import new_id
 from singlewindow.kit.settings import Settings
@@ -92,18 +92,10 @@ def claim(db: Database, batch: int, lease_s: float = CLAIM_LEASE_S) -> list[Outg
     now = clock.now()
     due = (Msg.state.in_(_ACTIVE)) & (Msg.next_attempt_at <= now)
     with db.unit_of_work() as session:
-        if session.scalar(select(Msg.id).where(due).limit(1)) is None:
-            return []
-        pick = select(Msg.id).where(due).order_by(Msg.next_attempt_at).limit(batch)
-        if not db.is_sqlite:
-            pick = pick.with_for_update(skip_locked=True)
         token = new_id()
-        session.execute(
-            update(Msg)
-            .where(Msg.id.in_(pick.scalar_subquery()), due)
-            .values(claim_token=token, next_attempt_at=now + timedelta(seconds=lease_s))
-            .execution_options(synchronize_session=False)
-        )
+        values = {"claim_token": token, "next_attempt_at": now + timedelta(seconds=lease_s)}
+        if not claim_rows(session, Msg.id, due, Msg.next_attempt_at, batch, values):
+            return []
         rows = session.execute(
             select(
                 Msg.id,

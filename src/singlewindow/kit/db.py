@@ -19,9 +19,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
-from sqlalchemy import JSON, DateTime, MetaData, String, Table, create_engine, event
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    select,
+    update,
+)
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    InstrumentedAttribute,
+    Mapped,
+    Session,
+    mapped_column,
+    sessionmaker,
+)
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
@@ -216,3 +234,36 @@ def table_of(model: type[Base]) -> Table:
     """A model's Core table: ``insert(table_of(M))`` skips the ORM bulk-insert machinery,
     which costs more than the statement on hot paths that need no ORM objects back."""
     return cast(Table, model.__table__)
+
+
+def claim_rows(
+    session: Session,
+    key: InstrumentedAttribute[Any],
+    where: ColumnElement[bool],
+    order_by: InstrumentedAttribute[Any],
+    limit: int,
+    values: dict[str, Any],
+) -> int:
+    """Updates, with ``values``, up to ``limit`` rows that match ``where`` (first by
+    ``order_by``) and still match it when written; returns how many rows were picked.
+
+    This is how workers and pollers take a batch (outbox, queue, inbox). The keys are read
+    first, on PostgreSQL with ``FOR UPDATE SKIP LOCKED`` (a competing claimer passes over the
+    rows rather than waiting), then updated by key. It is not one ``UPDATE … WHERE key IN
+    (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)``: when a concurrent transaction has changed a
+    candidate row, PostgreSQL re-evaluates that subquery for the row, and the one UPDATE can
+    then claim many more than ``n`` rows. An empty pick writes nothing, so an idle poll takes
+    no SQLite write lock.
+    """
+    pick = select(key).where(where).order_by(order_by).limit(limit)
+    if session.get_bind().dialect.name != "sqlite":
+        pick = pick.with_for_update(skip_locked=True)
+    keys: list[Any] = list(session.scalars(pick))
+    if keys:
+        session.execute(
+            update(key.class_)
+            .where(key.in_(keys), where)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    return len(keys)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from singlewindow.exchange.models import QueuedMessage as Q
 from singlewindow.exchange.transports import Outgoing, Received, deliver_subject
 from singlewindow.kit import clock
-from singlewindow.kit.db import Database
+from singlewindow.kit.db import Database, claim_rows
 from singlewindow.kit.ids import new_id
 from singlewindow.kit.signals import TRANSPORT, notify_other_processes
 
@@ -44,23 +44,14 @@ class EmbeddedConsumer:
         free = or_(Q.lease_until.is_(None), Q.lease_until < now)
         due = (Q.subject == self.subject) & (Q.available_at <= now) & free
         with self.db.unit_of_work() as session:
-            # Look before writing: an idle poll must not take SQLite's write lock.
-            if session.scalar(select(Q.seq).where(due).limit(1)) is None:
-                return []
-            pick = select(Q.seq).where(due).order_by(Q.seq).limit(batch)
-            if not self.db.is_sqlite:
-                pick = pick.with_for_update(skip_locked=True)
             token = new_id()
-            session.execute(
-                update(Q)
-                .where(Q.seq.in_(pick.scalar_subquery()), free)
-                .values(
-                    lease_until=now + timedelta(seconds=self.ack_wait),
-                    lease_token=token,
-                    deliveries=Q.deliveries + 1,
-                )
-                .execution_options(synchronize_session=False)
-            )
+            values = {
+                "lease_until": now + timedelta(seconds=self.ack_wait),
+                "lease_token": token,
+                "deliveries": Q.deliveries + 1,
+            }
+            if not claim_rows(session, Q.seq, due, Q.seq, batch, values):
+                return []
             rows = session.execute(
                 select(Q.seq, Q.msg_id, Q.data, Q.deliveries)
                 .where(Q.lease_token == token)
