@@ -7,6 +7,7 @@ import threading
 import time
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from singlewindow.exchange import send
@@ -14,6 +15,7 @@ from singlewindow.exchange.channels.delivery import deliver_to_inbox
 from singlewindow.exchange.relay import relay_once
 from singlewindow.exchange.transports.embedded import EmbeddedTransport
 from singlewindow.exchange.workers import pump
+from singlewindow.kit import clock
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 from tests.exchange.conftest import Register, count_state, inbox_count, wait_for, workers
@@ -259,3 +261,72 @@ def test_concurrent_leases_and_acks_stay_within_the_limit(db: Database, register
     assert max(map(len, leased)) <= 40
     flat = [i for batch in leased for i in batch]
     assert sorted(flat) == sorted(ids)
+
+
+def test_embedded_relay_claims_publishes_and_records_in_one_transaction(
+    db: Database, settings: Settings, register: Register, monkeypatch: Any
+) -> None:
+    """On the embedded transport a batch is claimed, queued and marked published together: a
+    failure in between leaves the outbox row exactly as it was (not claimed, due now) and the
+    queue empty; the next pass publishes it once."""
+    from sqlalchemy import func, select
+
+    from singlewindow.exchange.models import Message, QueuedMessage
+
+    (message_id,) = send_many(db, 1)
+    transport = EmbeddedTransport(db)
+
+    def broken(self: EmbeddedTransport, session: Any, messages: Any) -> None:
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(EmbeddedTransport, "queue_in", broken)
+        with pytest.raises(RuntimeError):  # the supervisor logs it and restarts the relay
+            asyncio.run(relay_once(db, transport, settings))
+    with db.read_only() as session:
+        row = session.get(Message, message_id)
+        assert row is not None
+        assert (row.state, row.claim_token, row.published_at) == ("pending", None, None)
+        assert row.next_attempt_at is not None
+        assert row.next_attempt_at <= clock.now()
+        assert session.scalar(select(func.count()).select_from(QueuedMessage)) == 0
+    stats = asyncio.run(relay_once(db, transport, settings))
+    assert (stats.claimed, stats.published) == (1, 1)
+    assert count_state(db, "published") == 1
+    with db.read_only() as session:
+        assert session.scalar(select(func.count()).select_from(QueuedMessage)) == 1
+
+
+def test_embedded_delivery_and_queue_ack_commit_together(
+    db: Database, settings: Settings, register: Register, monkeypatch: Any
+) -> None:
+    """A channel worker on the embedded transport puts a batch in the inbox and removes it from
+    the queue in one transaction: if the ack fails, the inbox is unchanged and the message is
+    still queued (delivered later, once)."""
+    import httpx
+
+    from singlewindow.exchange.channels.worker import ChannelWorker
+    from singlewindow.exchange.transports.embedded import EmbeddedConsumer
+
+    send_many(db, 3)
+    transport = EmbeddedTransport(db, ack_wait=0.2)
+    asyncio.run(relay_once(db, transport, settings))
+
+    async def drain() -> int:
+        async with httpx.AsyncClient() as http:
+            return await ChannelWorker(db, transport, settings, "LIC-GD", http).drain()
+
+    def broken(self: EmbeddedConsumer, session: Any, messages: Any) -> None:
+        raise RuntimeError("lost the connection")
+
+    with monkeypatch.context() as m:
+        m.setattr(EmbeddedConsumer, "ack_in", broken)
+        with pytest.raises(RuntimeError):
+            asyncio.run(drain())
+    assert inbox_count(db, "LIC-GD") == 0
+    assert count_state(db, "delivered") == 0
+    time.sleep(0.3)  # the failed batch's queue lease runs out
+    assert asyncio.run(drain()) == 3
+    assert inbox_count(db, "LIC-GD") == 3
+    assert count_state(db, "delivered") == 3
+    assert asyncio.run(drain()) == 0  # acked from the queue with the delivery

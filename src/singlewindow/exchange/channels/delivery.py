@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -52,14 +53,22 @@ def _insert_inbox(session: Session, recipient: str, ids: list[str]) -> None:
     session.execute(ins.on_conflict_do_nothing(index_elements=["envelope_id"]), rows)
 
 
-def deliver_to_inbox(db: Database, recipient: str, ids: list[str]) -> None:
-    """Idempotent: the inbox is unique by envelope id, so a redelivery adds nothing."""
+def deliver_to_inbox(
+    db: Database,
+    recipient: str,
+    ids: list[str],
+    also: Callable[[Session], None] | None = None,
+) -> None:
+    """Idempotent: the inbox is unique by envelope id, so a redelivery adds nothing. ``also``
+    joins the same transaction (the embedded queue's ack: delivered and acked together)."""
     if not ids:
         return
     with db.unit_of_work() as session:
         _insert_inbox(session, recipient, ids)
         mark_delivered(session, ids, acked=False)
         notify_other_processes(session, "sw_inbox", [recipient])
+        if also is not None:
+            also(session)
     INBOX.notify([recipient])
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
+from functools import partial
 from urllib.parse import urlsplit
 
 import httpx
@@ -13,7 +14,14 @@ import httpx
 from singlewindow.exchange.channels import delivery, webhook
 from singlewindow.exchange.channels.config import host_allowed
 from singlewindow.exchange.relay import broker_msg_id
-from singlewindow.exchange.transports import Consumer, Received, Transport, agency_subject
+from singlewindow.exchange.transports import (
+    AcksInSession,
+    Consumer,
+    QueuesInSession,
+    Received,
+    Transport,
+    agency_subject,
+)
 from singlewindow.kit.db import Database
 from singlewindow.kit.settings import Settings
 
@@ -90,8 +98,24 @@ class ChannelWorker:
         elif kind == "nats":
             await self._nats(live)
         else:
-            await asyncio.to_thread(delivery.deliver_to_inbox, self.db, self.recipient, list(live))
-            await self.consumer.ack(list(live.values()))
+            await self._inbox(live)
+
+    async def _inbox(self, live: dict[str, Received]) -> None:
+        assert self.consumer is not None
+        consumer, received = self.consumer, list(live.values())
+        transport = self.transport
+        if (
+            isinstance(consumer, AcksInSession)
+            and isinstance(transport, QueuesInSession)
+            and transport.queues_in(self.db)
+        ):  # one transaction: delivered and acked
+            ack = partial(consumer.ack_in, messages=received)
+            await asyncio.to_thread(
+                delivery.deliver_to_inbox, self.db, self.recipient, list(live), ack
+            )
+            return
+        await asyncio.to_thread(delivery.deliver_to_inbox, self.db, self.recipient, list(live))
+        await consumer.ack(received)
 
     async def _nats(self, live: dict[str, Received]) -> None:
         assert self.consumer is not None

@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from singlewindow.kit.db import Database
     from singlewindow.kit.settings import Settings
 
@@ -98,3 +100,25 @@ def make_transport(db: Database, settings: Settings) -> Transport:
     from singlewindow.exchange.transports.embedded import EmbeddedTransport
 
     return EmbeddedTransport(db, ack_wait=ack_wait_for(settings))
+
+
+@runtime_checkable
+class QueuesInSession(Protocol):
+    """A transport whose queue lives in the node's own database (embedded). The relay then
+    claims, publishes and records a batch in one transaction, and a channel worker delivers a
+    batch into the inbox and acks it from the queue in one transaction."""
+
+    def queues_in(self, db: Database) -> bool:
+        """Whether the queue is in ``db`` (the relay's and channel workers' database)."""
+        ...
+
+    def queue_in(self, session: Session, messages: Sequence[Outgoing]) -> None:
+        """Queues ``messages`` in the caller's transaction (duplicates by id are ignored)."""
+        ...
+
+
+@runtime_checkable
+class AcksInSession(Protocol):
+    """A consumer whose acks can join the caller's transaction (the embedded queue)."""
+
+    def ack_in(self, session: Session, messages: Sequence[Received]) -> None: ...

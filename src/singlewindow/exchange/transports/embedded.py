@@ -21,7 +21,7 @@ from singlewindow.exchange.transports import Outgoing, Received, deliver_subject
 from singlewindow.kit import clock
 from singlewindow.kit.db import Database, claim_rows
 from singlewindow.kit.ids import new_id
-from singlewindow.kit.signals import TRANSPORT, notify_other_processes
+from singlewindow.kit.signals import TRANSPORT, notify_after_commit, notify_other_processes
 
 
 def insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -75,6 +75,11 @@ class EmbeddedConsumer:
         with self.db.unit_of_work() as session:
             session.execute(delete(Q).where(Q.seq.in_(seqs)))
 
+    def ack_in(self, session: Session, messages: Sequence[Received]) -> None:
+        """Acks in the caller's transaction (a delivery into the same database's inbox)."""
+        if messages:
+            session.execute(delete(Q).where(Q.seq.in_([m.handle for m in messages])))
+
     async def ack(self, messages: Sequence[Received]) -> None:
         if messages:
             await asyncio.to_thread(self._delete, [m.handle for m in messages])
@@ -112,7 +117,10 @@ class EmbeddedTransport:
     async def close(self) -> None:
         return None
 
-    def _insert(self, messages: Sequence[Outgoing]) -> None:
+    def queues_in(self, db: Database) -> bool:
+        return db.url == self.db.url
+
+    def queue_in(self, session: Session, messages: Sequence[Outgoing]) -> None:
         now = clock.now()
         rows = [
             {
@@ -125,10 +133,14 @@ class EmbeddedTransport:
             }
             for m in messages
         ]
+        subjects = sorted({m.subject for m in messages})
+        insert_ignoring_duplicates(session, rows)
+        notify_other_processes(session, "sw_transport", subjects)
+        notify_after_commit(session, TRANSPORT, subjects)
+
+    def _insert(self, messages: Sequence[Outgoing]) -> None:
         with self.db.unit_of_work() as session:
-            insert_ignoring_duplicates(session, rows)
-            notify_other_processes(session, "sw_transport", [m.subject for m in messages])
-        TRANSPORT.notify(m.subject for m in messages)
+            self.queue_in(session, messages)
 
     async def publish(
         self, subject: str, msg_id: str, data: bytes, headers: dict[str, str] | None = None
