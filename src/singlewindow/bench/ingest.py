@@ -263,10 +263,13 @@ def run_ingest(
     rate: float = 0.0,
     timeout: float = 600,
     processes: int = 1,
+    worker_process: bool = False,
 ) -> IngestResult:
     mode = f"batch{batch}" if batch > 1 else (f"rate{rate:g}" if rate > 0 else "single")
     if processes > 1:
         mode += f"-p{processes}"
+    elif worker_process:
+        mode += "-w"
     result = IngestResult(backend=backend, mode=mode, count=count, concurrency=concurrency)
     wall = time.monotonic()
     with backend_env(backend) as env:
@@ -277,7 +280,12 @@ def run_ingest(
             "SW_SIM_SEED": "1",
             "SW_SIM_MODE": "ack",
         }
-        node = NodeProcess(env=env, separate_simulator=True, processes=processes)
+        node = NodeProcess(
+            env=env,
+            separate_simulator=True,
+            processes=processes,
+            worker_process=worker_process,
+        )
         node.prepare()
         docs = [demo_document(node.traders[0], i, lines=5) for i in range(count)]
         warm = [demo_document(node.traders[0], count + i, lines=5) for i in range(WARM_UP)]

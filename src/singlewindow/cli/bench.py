@@ -21,6 +21,11 @@ def ingest(
     processes: int = typer.Option(
         1, "--processes", min=1, max=16, help="API processes of the node (run --processes)"
     ),
+    worker_process: bool = typer.Option(
+        False,
+        "--worker-process",
+        help="exchange workers in their own process (run --worker-process)",
+    ),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Submit → every routed recipient has it, with the raw engine measured alongside."""
@@ -33,7 +38,13 @@ def ingest(
         raise typer.Exit(2)
     with console.status(f"bench ingest {backend} ×{count}…"):
         result = run_ingest(
-            backend, count, concurrency=concurrency, batch=batch, rate=rate, processes=processes
+            backend,
+            count,
+            concurrency=concurrency,
+            batch=batch,
+            rate=rate,
+            processes=processes,
+            worker_process=worker_process,
         )
     if as_json:
         print_json(asdict(result))

@@ -35,6 +35,13 @@ def run(
         help="API processes; above 1 the exchange workers and simulated agencies run in "
         "their own processes too",
     ),
+    worker_process: bool = typer.Option(
+        False,
+        "--worker-process",
+        help="run the exchange workers (relay, channels, sealers, projectors) and the "
+        "simulated agencies in processes of their own beside one API process (always so "
+        "with --processes above 1): the pipeline then has its own interpreter lock",
+    ),
 ) -> None:
     """Start the API, the exchange workers and (unless --no-sim) the simulated agencies."""
     import os
@@ -119,7 +126,7 @@ def run(
                     daemon=True,
                 ).start()
     console.print(f"[green]Single Window node {s.node_code} on http://{s.host}:{s.port}[/green]")
-    if processes > 1:
+    if processes > 1 or worker_process:
         db.dispose()
         _run_processes(s, processes)
         return

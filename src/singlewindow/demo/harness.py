@@ -41,6 +41,7 @@ class NodeProcess:
     process: subprocess.Popen[bytes] | None = None
     separate_simulator: bool = False  # run the simulated agencies in their own process
     processes: int = 1  # API processes (``run --processes``)
+    worker_process: bool = False  # exchange workers in their own process (``--worker-process``)
     simulator: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     _own_dir: bool = False
@@ -86,6 +87,7 @@ class NodeProcess:
                     "--host", "127.0.0.1", "--port", str(self.port), "--no-demo-data",
                     *(["--no-sim"] if self.separate_simulator else []),
                     *(["--processes", str(self.processes)] if self.processes > 1 else []),
+                    *(["--worker-process"] if self.worker_process else []),
                 ],
                 env=env,
                 stdout=log,

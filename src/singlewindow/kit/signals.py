@@ -5,18 +5,25 @@ or a timeout. Notifiers may run on any thread. A waiter reads ``version(key)`` *
 looks at the database and passes it to ``wait``: a notification that lands between the look
 and the wait is then not missed.
 
-Signals only reach waiters in the same process. Pollers keep a (longer) fallback interval so
-that work committed by another process (``singlewindow worker``, a second API process) is
-still picked up.
+Signals reach waiters in the same process; ``notify_other_processes`` and a listener per
+process (below) carry them to the node's other processes. Pollers keep a (longer) fallback
+interval, so work committed by another process is still picked up if a wake-up is lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import hashlib
 import logging
+import os
+import secrets
+import socket
+import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
+from pathlib import Path
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.orm import Session
@@ -108,20 +115,27 @@ def notify_after_commit(session: Session, signal: Signal, keys: Iterable[str]) -
 def _after_commit(session: Session) -> None:
     for signal, keys in session.info.pop(_PENDING, ()):
         signal.notify(keys)
+    for directory, channel, keys in session.info.pop(_PEERS, ()):
+        _send_to_peers(directory, channel, keys)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_PEERS, None)
 
 
-# --- Across processes: PostgreSQL LISTEN/NOTIFY ---------------------------------------------
+# --- Across processes ------------------------------------------------------------------------
 #
-# With several processes (``run --processes``, ``singlewindow worker``) a commit in one process
-# must wake waiters in another. On PostgreSQL the writer adds ``pg_notify`` to its transaction
-# (delivered only if it commits) and every process runs one listener thread that turns the
-# notifications into the in-process signals above. SQLite has no such channel: there, waiters
-# in other processes fall back to their polling interval.
+# With several processes (``run --processes``, ``run --worker-process``, ``singlewindow worker``)
+# a commit in one process must wake waiters in another. Every process runs one listener thread
+# that turns notifications into the in-process signals above.
+#
+# * PostgreSQL: the writer adds ``pg_notify`` to its transaction (delivered only if it commits).
+# * SQLite (a database file): after the commit, the writer sends one datagram to each other
+#   process's Unix socket in the database's wake-up directory (``wake_directory``). Best
+#   effort: a datagram that cannot be sent is dropped, and waiters keep polling at their
+#   (longer) fallback interval, so a lost wake-up only costs latency.
 
 CHANNELS: dict[str, Signal] = {"sw_outbox": OUTBOX, "sw_transport": TRANSPORT, "sw_inbox": INBOX}
 
@@ -132,11 +146,16 @@ def register_channel(channel: str, signal: Signal) -> None:
 
 
 def notify_other_processes(session: Session, channel: str, keys: Iterable[str]) -> None:
-    """On PostgreSQL, queues a notification of ``keys`` on ``channel`` in this transaction."""
-    if session.get_bind().dialect.name != "postgresql":
+    """Wakes ``keys`` of ``channel`` in the node's other processes if this transaction commits
+    (PostgreSQL: ``pg_notify`` in the transaction; SQLite: a datagram after the commit)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        for key in set(keys):
+            session.execute(text("SELECT pg_notify(:c, :k)"), {"c": channel, "k": key})
         return
-    for key in set(keys):
-        session.execute(text("SELECT pg_notify(:c, :k)"), {"c": channel, "k": key})
+    directory = wake_directory(str(bind.engine.url))
+    if directory is not None:
+        session.info.setdefault(_PEERS, []).append((directory, channel, sorted(set(keys))))
 
 
 class Listener:
@@ -175,8 +194,127 @@ class Listener:
                 self._stop.wait(2.0)
 
 
-def start_listener(url: str) -> Listener | None:
-    """A running listener for a PostgreSQL ``url`` (None for SQLite)."""
-    if not url.startswith("postgresql"):
+_PEERS = "singlewindow.signals.peers"
+_MAX_DATAGRAM = 4096
+_own_sockets: set[str] = set()  # this process's listening sockets: never sent to
+_sender_lock = threading.Lock()
+_sender: socket.socket | None = None
+
+
+@functools.lru_cache(maxsize=64)
+def wake_directory(url: str) -> Path | None:
+    """Where the processes of the SQLite database at ``url`` keep their wake-up sockets
+    (None: not a database file, or no Unix sockets on this system). Short, under the
+    temporary directory (a socket path is limited to ~100 bytes), one per database file and
+    user."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
         return None
-    return Listener(url).start()
+    if not hasattr(socket, "AF_UNIX") or not hasattr(os, "getuid"):
+        return None  # pragma: no cover - Windows: pollers only
+    digest = hashlib.sha256(str(Path(str(parsed.database)).resolve()).encode()).hexdigest()
+    directory = Path(tempfile.gettempdir()) / f"sw-wake-{os.getuid()}-{digest[:16]}"
+    return directory if len(str(directory)) <= 80 else None
+
+
+def _datagrams(channel: str, keys: list[str]) -> Iterator[bytes]:
+    """``channel`` and then one key per line, split to stay under the datagram size."""
+    head = channel.encode()
+    part: list[bytes] = []
+    size = len(head)
+    for key in keys:
+        data = key.encode()
+        if part and size + 1 + len(data) > _MAX_DATAGRAM:
+            yield b"\n".join([head, *part])
+            part, size = [], len(head)
+        part.append(data)
+        size += 1 + len(data)
+    if part:
+        yield b"\n".join([head, *part])
+
+
+def _send_to_peers(directory: Path, channel: str, keys: list[str]) -> None:
+    global _sender
+    try:
+        peers = [p for p in os.listdir(directory) if p.endswith(".sock")]
+    except OSError:
+        return  # no other process listens
+    targets = [str(directory / p) for p in peers if str(directory / p) not in _own_sockets]
+    if not targets or not keys:
+        return
+    with _sender_lock:
+        if _sender is None:
+            _sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            _sender.setblocking(False)
+        sender = _sender
+    for target in targets:
+        for datagram in _datagrams(channel, keys):
+            try:
+                sender.sendto(datagram, target)
+            except (ConnectionRefusedError, FileNotFoundError):
+                with suppress(OSError):  # its process has gone: remove the stale socket
+                    os.unlink(target)
+                break
+            except OSError:
+                break  # its queue is full: it is busy and will poll
+
+
+class SocketListener:
+    """A daemon thread receiving the wake-up datagrams of one SQLite database's processes."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._path = str(directory / f"{os.getpid()}-{secrets.token_hex(4)}.sock")
+        self._stop = threading.Event()
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._thread = threading.Thread(target=self._run, name="sqlite-wake", daemon=True)
+
+    def start(self) -> SocketListener | None:
+        try:
+            self._directory.mkdir(mode=0o700, exist_ok=True)
+            info = self._directory.stat()
+            if info.st_uid != os.getuid() or info.st_mode & 0o077:
+                log.warning("wake-up directory %s is not private; polling only", self._directory)
+                self._sock.close()
+                return None
+            self._sock.bind(self._path)
+        except OSError:
+            log.warning("no wake-up socket in %s; polling only", self._directory, exc_info=True)
+            self._sock.close()
+            return None
+        self._sock.settimeout(1.0)
+        _own_sockets.add(self._path)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._sock.close()
+        _own_sockets.discard(self._path)
+        with suppress(OSError):
+            os.unlink(self._path)
+        with suppress(OSError):
+            self._directory.rmdir()  # only if no other process listens any more
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self._sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # closed
+            channel, *keys = data.decode(errors="replace").split("\n")
+            signal = CHANNELS.get(channel)
+            if signal is not None and keys:
+                signal.notify(keys)
+
+
+def start_listener(url: str) -> Listener | SocketListener | None:
+    """A running listener of the other processes' wake-ups for the database at ``url``
+    (None for an in-memory database, or where no socket can be made)."""
+    if url.startswith("postgresql"):
+        return Listener(url).start()
+    directory = wake_directory(url)
+    return SocketListener(directory).start() if directory is not None else None
