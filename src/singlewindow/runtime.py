@@ -6,6 +6,10 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
+import signal
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +32,27 @@ def settle_heap() -> None:
     objects are long-lived: keeping them out of collection loses nothing."""
     gc.collect()
     gc.freeze()
+
+
+PARENT_PID_ENV = "SINGLEWINDOW_PARENT_PID"
+
+
+def exit_with_parent() -> None:
+    """In a child process of ``run`` (the exchange worker, the simulated agencies): stop,
+    through this process's own SIGTERM handling, once ``run`` has gone, however it went.
+    ``run`` terminates its children when it stops, but uvicorn re-raises the SIGTERM it caught
+    after its own shutdown, which can end ``run`` before that clean-up, and a SIGKILL never
+    lets it run."""
+    parent = os.environ.get(PARENT_PID_ENV, "")
+    if not parent.isdigit() or int(parent) != os.getppid():
+        return  # not started by ``run`` (an operator's own worker process)
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def simulator_behaviour(settings: Settings) -> Behaviour:

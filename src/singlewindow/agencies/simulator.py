@@ -135,33 +135,54 @@ class Simulator:
     ) -> None:
         headers = {"Authorization": f"Bearer {agency.token}"}
         backoff = 0.5
-        while not stop.is_set():
-            try:
-                r = await client.get(
-                    "/api/v1/exchange/inbox",
-                    params={"wait": self.poll_wait, "limit": 100, "lease": 30},
-                    headers=headers,
-                )
-                r.raise_for_status()
-                messages: list[dict[str, Any]] = r.json()["items"]
-
-                done = await self._handle_all(client, agency, headers, messages)
-                if done:
-                    ack = await client.post(
-                        "/api/v1/exchange/inbox/ack", json={"ids": done}, headers=headers
+        acks: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                try:
+                    r = await client.get(
+                        "/api/v1/exchange/inbox",
+                        params={"wait": self.poll_wait, "limit": 100, "lease": 30},
+                        headers=headers,
                     )
-                    if ack.is_error:
-                        log.warning("simulated agency %s: ack answered %d: %s",
-                                    agency.code, ack.status_code, ack.text[:500])  # fmt: skip
-                    ack.raise_for_status()
-                backoff = 0.5
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # a simulated agency keeps going
-                self.stats.errors += 1
-                log.warning("simulated agency %s: %s", agency.code, exc)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10)
+                    r.raise_for_status()
+                    messages: list[dict[str, Any]] = r.json()["items"]
+
+                    done = await self._handle_all(client, agency, headers, messages)
+                    if done:
+                        # Acknowledged while the next poll already waits, as an agency's
+                        # system would: the leased messages are not handed out again meanwhile.
+                        task = asyncio.create_task(self._ack(client, agency, headers, done))
+                        acks.add(task)
+                        task.add_done_callback(acks.discard)
+                    backoff = 0.5
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # a simulated agency keeps going
+                    self.stats.errors += 1
+                    log.warning("simulated agency %s: %s", agency.code, exc)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 10)
+        finally:
+            if acks:
+                await asyncio.gather(*acks, return_exceptions=True)
+
+    async def _ack(
+        self, client: httpx.AsyncClient, agency: SimulatedAgency, headers: dict[str, str],
+        ids: list[str],
+    ) -> None:  # fmt: skip
+        """Acknowledges ``ids``; one not acknowledged is handed out again after its lease."""
+        try:
+            ack = await client.post(
+                "/api/v1/exchange/inbox/ack", json={"ids": ids}, headers=headers
+            )
+        except httpx.HTTPError as exc:
+            self.stats.errors += 1
+            log.warning("simulated agency %s: ack failed: %s", agency.code, exc)
+            return
+        if ack.is_error:
+            self.stats.errors += 1
+            log.warning("simulated agency %s: ack answered %d: %s",
+                        agency.code, ack.status_code, ack.text[:500])  # fmt: skip
 
     async def _handle_all(
         self,

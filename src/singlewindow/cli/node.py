@@ -163,11 +163,14 @@ def _run_processes(s: Settings, processes: int) -> None:
     import subprocess
     import sys
 
+    from singlewindow.runtime import PARENT_PID_ENV
+
     env = {
         **os.environ,
         "SW_HOST": s.host,
         "SW_PORT": str(s.port),
         "SW_DATA_DIR": str(s.data_dir.resolve()),
+        PARENT_PID_ENV: str(os.getpid()),  # the children stop when this process has gone
     }
     children = []
     if s.run_workers:
@@ -176,20 +179,36 @@ def _run_processes(s: Settings, processes: int) -> None:
         url = f"http://{s.host}:{s.port}"
         command = [sys.executable, "-m", "singlewindow", "simulate", "--url", url]
         children.append(subprocess.Popen(command, env=env))  # noqa: S603 - our own CLI
-    # The API processes build their app from the environment, without background work.
+    # The API processes build their app without background work: several from the environment
+    # (uvicorn starts them afresh), one here from these settings (this process has cached the
+    # environment's settings already).
     os.environ.update(env | {"SW_RUN_WORKERS": "false", "SW_RUN_SIMULATOR": "false"})
+    api_only = s.model_copy(update={"run_workers": False, "run_simulator": False})
     try:
-        uvicorn.run(
-            "singlewindow.app:create_app",
-            factory=True,
-            host=s.host,
-            port=s.port,
-            workers=processes,
-            log_level="info",
-            access_log=False,
-            timeout_keep_alive=KEEP_ALIVE_S,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-        )
+        if processes > 1:
+            uvicorn.run(
+                "singlewindow.app:create_app",
+                factory=True,
+                host=s.host,
+                port=s.port,
+                workers=processes,
+                log_level="info",
+                access_log=False,
+                timeout_keep_alive=KEEP_ALIVE_S,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            )
+        else:
+            from singlewindow.app import create_app
+
+            uvicorn.run(
+                create_app(api_only),
+                host=s.host,
+                port=s.port,
+                log_level="info",
+                access_log=False,
+                timeout_keep_alive=KEEP_ALIVE_S,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            )
     finally:
         for child in children:
             child.terminate()
@@ -212,8 +231,13 @@ def simulate(
     import signal
 
     from singlewindow.agencies.simulator import Simulator
-    from singlewindow.runtime import provision_simulated_agencies_tx, simulator_behaviour
+    from singlewindow.runtime import (
+        exit_with_parent,
+        provision_simulated_agencies_tx,
+        simulator_behaviour,
+    )
 
+    exit_with_parent()
     s = settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulator's every poll

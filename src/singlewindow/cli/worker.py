@@ -22,6 +22,9 @@ def worker(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )
+    from singlewindow.runtime import exit_with_parent
+
+    exit_with_parent()  # started by ``run``: stop when it has gone
     s = settings()
     db = database(s)
     from singlewindow.exchange.workers import run_workers

@@ -10,20 +10,35 @@ rather than fork the chain.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from singlewindow.exchange.models import LogEntry, LogHead, Message
 from singlewindow.kit import clock
+from singlewindow.kit.db import table_of
 from singlewindow.kit.digest import canonical_json, digest_of, sha256_hex
 
 GENESIS = "0" * 64
 HEAD_ID = 1
 
 
-def entry_hash(prev_hash: str, entry: LogEntry, seq: int) -> str:
+class Logged(Protocol):
+    """What the chain hashes of an entry (a ``LogEntry`` or a row of its columns)."""
+
+    envelope_id: str
+    direction: str
+    kind: str
+    sender: str
+    recipient: str
+    correlation_id: str
+    digest: str
+    created_at: datetime
+
+
+def entry_hash(prev_hash: str, entry: Logged, seq: int) -> str:
     fields = {
         "seq": seq,
         "envelope_id": entry.envelope_id,
@@ -49,24 +64,60 @@ def _lock_head(session: Session) -> LogHead:
     return head
 
 
+_LOG = table_of(LogEntry)
+_UNSEALED = (
+    select(
+        _LOG.c.id,
+        _LOG.c.envelope_id,
+        _LOG.c.direction,
+        _LOG.c.kind,
+        _LOG.c.sender,
+        _LOG.c.recipient,
+        _LOG.c.correlation_id,
+        _LOG.c.digest,
+        _LOG.c.created_at,
+    )
+    .where(_LOG.c.seq.is_(None))
+    .order_by(_LOG.c.id)
+)
+_SEAL_ONE = (
+    update(_LOG)
+    .where(_LOG.c.id == bindparam("e_id"))
+    .values(
+        seq=bindparam("e_seq"),
+        prev_hash=bindparam("e_prev"),
+        entry_hash=bindparam("e_hash"),
+        sealed_at=bindparam("e_at"),
+    )
+)
+
+
 def seal(session: Session, *, limit: int = 1000) -> int:
-    """Chains up to ``limit`` unsealed entries. Returns how many were sealed."""
-    if session.scalar(select(LogEntry.id).where(LogEntry.seq.is_(None)).limit(1)) is None:
+    """Chains up to ``limit`` unsealed entries. Returns how many were sealed.
+
+    The entries are read as plain rows and numbered with one executemany UPDATE: a
+    unit-of-work flush of the same changes cost most of the sealer's time.
+    """
+    if session.scalar(select(_LOG.c.id).where(_LOG.c.seq.is_(None)).limit(1)) is None:
         return 0
     head = _lock_head(session)
-    entries = session.scalars(
-        select(LogEntry).where(LogEntry.seq.is_(None)).order_by(LogEntry.id).limit(limit)
-    ).all()
+    rows = session.execute(_UNSEALED.limit(limit)).all()
     now = clock.now()
     seq, prev = head.seq, head.entry_hash
-    for entry in entries:
+    links: list[dict[str, Any]] = []
+    for row in rows:
         seq += 1
-        entry.seq, entry.prev_hash = seq, prev
-        entry.entry_hash = prev = entry_hash(prev, entry, seq)
-        entry.sealed_at = now
+        link = entry_hash(prev, row, seq)
+        links.append({"e_id": row.id, "e_seq": seq, "e_prev": prev, "e_hash": link, "e_at": now})
+        prev = link
+    if links:
+        session.execute(_SEAL_ONE, links)
+        for obj in list(session.identity_map.values()):  # loaded before: now out of date
+            if isinstance(obj, LogEntry):
+                session.expire(obj)
     head.seq, head.entry_hash = seq, prev
     session.flush()
-    return len(entries)
+    return len(rows)
 
 
 @dataclass(frozen=True)

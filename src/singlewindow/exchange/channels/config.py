@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from singlewindow.exchange.models import Channel
 from singlewindow.kit import clock
+from singlewindow.kit.cache import TtlCache, invalidate_when_changed
 from singlewindow.kit.errors import Finding, NotFound, ValidationFailed
 from singlewindow.parties.service import find_party
 
@@ -27,11 +28,23 @@ class ChannelConfig:
     secret: str | None = None
 
 
-def channel_for(session: Session, recipient: str) -> ChannelConfig:
+# Channel workers look a recipient's channel up for every batch they deliver. Changes through
+# ``set_channel`` (ORM) drop the cache on commit in this process; another process of the node
+# (``run --worker-process``, ``singlewindow worker``) sees a changed URL or secret within the
+# TTL. The webhook allow-list is not cached: it is checked before every POST.
+CHANNELS: TtlCache[ChannelConfig] = TtlCache()
+invalidate_when_changed(Channel, CHANNELS)
+
+
+def _load_channel(session: Session, recipient: str) -> ChannelConfig:
     row = session.get(Channel, recipient)
     if row is None:
         return ChannelConfig(recipient, "pull")
     return ChannelConfig(recipient, row.kind, row.url, row.secret)
+
+
+def channel_for(session: Session, recipient: str) -> ChannelConfig:
+    return CHANNELS.get_or_load(session, recipient, lambda: _load_channel(session, recipient))
 
 
 def channels_for(session: Session, recipients: list[str]) -> dict[str, ChannelConfig]:
