@@ -300,5 +300,5 @@ def test_run_with_a_worker_process_serves_and_its_children_stop_with_it(tmp_path
         assert status == "released"
         node.process.kill()  # no clean-up in ``run`` itself
         node.process.wait(10)
-        gone, alive = psutil.wait_procs(children, timeout=15)
+        _gone, alive = psutil.wait_procs(children, timeout=15)
         assert not alive
