@@ -289,6 +289,8 @@ class SocketListener:
 
     def stop(self) -> None:
         self._stop.set()
+        with suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as poke:
+            poke.sendto(b"", self._path)  # wakes the receiving thread now, not after its timeout
         self._thread.join(timeout=5)
         self._sock.close()
         _own_sockets.discard(self._path)
