@@ -242,62 +242,54 @@ def test_demo_json() -> None:
     assert inspection["release_no"].startswith("RL")
 
 
-def test_run_with_several_api_processes_serves_end_to_end(tmp_path: Path) -> None:
-    """``run --processes 2``: two API processes, an exchange-worker process and the simulated
-    agencies (their own process) take a declaration all the way to released."""
+SIM_ENV = {"SW_SIM_REJECTION_RATE": "0", "SW_SIM_INSPECTION_RATE": "0", "SW_SIM_SEED": "1"}
+
+
+def _submit_until_released(node: NodeProcess, timeout: float = 60) -> str:
+    """Submits one declaration (no licence) and returns its status once released, or the
+    last status seen when ``timeout`` runs out."""
     import time
 
     import httpx
 
     from singlewindow.demo.scenario import demo_document
 
-    env = {"SW_SIM_REJECTION_RATE": "0", "SW_SIM_INSPECTION_RATE": "0", "SW_SIM_SEED": "1"}
-    with NodeProcess(env=env, data_dir=tmp_path, separate_simulator=True, processes=2) as node:
-        trader = node.traders[0]
-        headers = {"Authorization": f"Bearer {trader.token}"}
-        doc = demo_document(trader, 1, lines=2)
-        doc["licences"] = []
-        r = httpx.post(f"{node.base_url}/api/v1/declarations", json=doc, headers=headers)
-        assert r.status_code == 202, r.text
-        url = f"{node.base_url}/api/v1/declarations/{r.json()['id']}"
-        deadline = time.monotonic() + 60
-        status = ""
-        while time.monotonic() < deadline and status != "released":
-            status = httpx.get(url, headers=headers).json()["status"]
-            time.sleep(0.5)
-        assert status == "released"
+    trader = node.traders[0]
+    headers = {"Authorization": f"Bearer {trader.token}"}
+    doc = demo_document(trader, 1, lines=2)
+    doc["licences"] = []
+    r = httpx.post(f"{node.base_url}/api/v1/declarations", json=doc, headers=headers)
+    assert r.status_code == 202, r.text
+    url = f"{node.base_url}/api/v1/declarations/{r.json()['id']}"
+    deadline = time.monotonic() + timeout
+    status = ""
+    while time.monotonic() < deadline and status != "released":
+        status = httpx.get(url, headers=headers).json()["status"]
+        time.sleep(0.3)
+    return status
+
+
+def test_run_with_several_api_processes_serves_end_to_end(tmp_path: Path) -> None:
+    """``run --processes 2``: two API processes, an exchange-worker process and the simulated
+    agencies (their own process) take a declaration all the way to released."""
+
+    with NodeProcess(env=SIM_ENV, data_dir=tmp_path, separate_simulator=True, processes=2) as node:
+        assert _submit_until_released(node) == "released"
 
 
 def test_run_with_a_worker_process_serves_and_its_children_stop_with_it(tmp_path: Path) -> None:
     """``run --worker-process``: one API process without background work beside an
     exchange-worker process (on SQLite, woken across processes by datagrams) takes a
     declaration to released. When ``run`` dies, even by SIGKILL, its worker stops too."""
-    import time
 
-    import httpx
     import psutil
 
-    from singlewindow.demo.scenario import demo_document
-
-    env = {"SW_SIM_REJECTION_RATE": "0", "SW_SIM_INSPECTION_RATE": "0", "SW_SIM_SEED": "1"}
-    node = NodeProcess(env=env, data_dir=tmp_path, separate_simulator=True, worker_process=True)
+    node = NodeProcess(env=SIM_ENV, data_dir=tmp_path, separate_simulator=True, worker_process=True)
     with node:
         assert node.process is not None
         children = psutil.Process(node.process.pid).children()
         assert [" ".join(c.cmdline()[-1:]) for c in children] == ["worker"]
-        trader = node.traders[0]
-        headers = {"Authorization": f"Bearer {trader.token}"}
-        doc = demo_document(trader, 1, lines=2)
-        doc["licences"] = []
-        r = httpx.post(f"{node.base_url}/api/v1/declarations", json=doc, headers=headers)
-        assert r.status_code == 202, r.text
-        url = f"{node.base_url}/api/v1/declarations/{r.json()['id']}"
-        deadline = time.monotonic() + 60
-        status = ""
-        while time.monotonic() < deadline and status != "released":
-            status = httpx.get(url, headers=headers).json()["status"]
-            time.sleep(0.3)
-        assert status == "released"
+        assert _submit_until_released(node) == "released"
         node.process.kill()  # no clean-up in ``run`` itself
         node.process.wait(10)
         _gone, alive = psutil.wait_procs(children, timeout=15)

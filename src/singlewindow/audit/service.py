@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,7 @@ from singlewindow.audit.chain import (
     normalise,
 )
 from singlewindow.kit import clock
-from singlewindow.kit.db import Database
+from singlewindow.kit.db import Database, chain_link_update
 from singlewindow.kit.ids import new_id
 
 HEAD_ID = 1
@@ -263,16 +263,7 @@ _UNSEALED = (
     .where(_ENTRIES.c.seq.is_(None))
     .order_by(_ENTRIES.c.id)
 )
-_SEAL_ONE = (
-    update(_ENTRIES)
-    .where(_ENTRIES.c.id == bindparam("e_id"))
-    .values(
-        seq=bindparam("e_seq"),
-        prev_hash=bindparam("e_prev"),
-        entry_hash=bindparam("e_hash"),
-        sealed_at=bindparam("e_at"),
-    )
-)
+_SEAL_ONE = chain_link_update(_ENTRIES)
 
 
 def seal(session: Session, *, limit: int = 1000) -> int:

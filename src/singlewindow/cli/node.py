@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import typer
 import uvicorn
@@ -132,7 +133,11 @@ def run(
         return
     from singlewindow.app import create_app
 
-    app = create_app(s, db)
+    _serve(create_app(s, db), s)
+
+
+def _serve(app: Any, s: Settings, **options: Any) -> None:
+    """uvicorn with the node's listen address and connection settings."""
     uvicorn.run(
         app,
         host=s.host,
@@ -141,6 +146,7 @@ def run(
         access_log=False,
         timeout_keep_alive=KEEP_ALIVE_S,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        **options,
     )
 
 
@@ -186,29 +192,11 @@ def _run_processes(s: Settings, processes: int) -> None:
     api_only = s.model_copy(update={"run_workers": False, "run_simulator": False})
     try:
         if processes > 1:
-            uvicorn.run(
-                "singlewindow.app:create_app",
-                factory=True,
-                host=s.host,
-                port=s.port,
-                workers=processes,
-                log_level="info",
-                access_log=False,
-                timeout_keep_alive=KEEP_ALIVE_S,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-            )
+            _serve("singlewindow.app:create_app", s, factory=True, workers=processes)
         else:
             from singlewindow.app import create_app
 
-            uvicorn.run(
-                create_app(api_only),
-                host=s.host,
-                port=s.port,
-                log_level="info",
-                access_log=False,
-                timeout_keep_alive=KEEP_ALIVE_S,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-            )
+            _serve(create_app(api_only), s)
     finally:
         for child in children:
             child.terminate()

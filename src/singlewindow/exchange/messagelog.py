@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from singlewindow.exchange.models import LogEntry, LogHead, Message
 from singlewindow.kit import clock
-from singlewindow.kit.db import table_of
+from singlewindow.kit.db import chain_link_update, table_of
 from singlewindow.kit.digest import canonical_json, digest_of, sha256_hex
 
 GENESIS = "0" * 64
@@ -80,16 +80,7 @@ _UNSEALED = (
     .where(_LOG.c.seq.is_(None))
     .order_by(_LOG.c.id)
 )
-_SEAL_ONE = (
-    update(_LOG)
-    .where(_LOG.c.id == bindparam("e_id"))
-    .values(
-        seq=bindparam("e_seq"),
-        prev_hash=bindparam("e_prev"),
-        entry_hash=bindparam("e_hash"),
-        sealed_at=bindparam("e_at"),
-    )
-)
+_SEAL_ONE = chain_link_update(_LOG)
 
 
 def seal(session: Session, *, limit: int = 1000) -> int:

@@ -26,6 +26,8 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Update,
+    bindparam,
     create_engine,
     event,
     select,
@@ -267,3 +269,19 @@ def claim_rows(
             .execution_options(synchronize_session=False)
         )
     return len(keys)
+
+
+def chain_link_update(table: Table) -> Update:
+    """The executemany UPDATE that seals entries of a hash-chained log (message log, audit
+    log): by ``e_id``, the entry's number ``e_seq``, the previous hash ``e_prev``, its own hash
+    ``e_hash`` and the sealing time ``e_at``."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("e_id"))
+        .values(
+            seq=bindparam("e_seq"),
+            prev_hash=bindparam("e_prev"),
+            entry_hash=bindparam("e_hash"),
+            sealed_at=bindparam("e_at"),
+        )
+    )
