@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy.orm import Session
 
 from singlewindow.exchange.channels import delivery, webhook
 from singlewindow.exchange.channels.config import host_allowed
@@ -102,20 +103,17 @@ class ChannelWorker:
 
     async def _inbox(self, live: dict[str, Received]) -> None:
         assert self.consumer is not None
-        consumer, received = self.consumer, list(live.values())
-        transport = self.transport
+        consumer, received, transport = self.consumer, list(live.values()), self.transport
+        ack: Callable[[Session], None] | None = None
         if (
             isinstance(consumer, AcksInSession)
             and isinstance(transport, QueuesInSession)
             and transport.queues_in(self.db)
-        ):  # one transaction: delivered and acked
+        ):  # the embedded queue: delivered and acked in one transaction
             ack = partial(consumer.ack_in, messages=received)
-            await asyncio.to_thread(
-                delivery.deliver_to_inbox, self.db, self.recipient, list(live), ack
-            )
-            return
-        await asyncio.to_thread(delivery.deliver_to_inbox, self.db, self.recipient, list(live))
-        await consumer.ack(received)
+        await asyncio.to_thread(delivery.deliver_to_inbox, self.db, self.recipient, list(live), ack)
+        if ack is None:
+            await consumer.ack(received)
 
     async def _nats(self, live: dict[str, Received]) -> None:
         assert self.consumer is not None
