@@ -142,3 +142,29 @@ def test_wake_up_datagrams_stay_small_and_keep_every_key() -> None:
     got = [k for g in grams for k in g.decode().split("\n")[1:]]
     assert got == keys
     assert all(g.decode().split("\n")[0] == "sw_transport" for g in grams)
+
+
+def test_the_wake_up_listener_ignores_garbage_and_keeps_listening(tmp_path: Path) -> None:
+    """Anything of this user may send to the socket: bytes that are not UTF-8, unknown
+    channels and empty datagrams wake nothing and do not stop the listener."""
+    url = f"sqlite:///{tmp_path / 'node.db'}"
+    listener = start_listener(url)
+    assert listener is not None
+    directory = wake_directory(url)
+    assert directory is not None
+    (target,) = [str(p) for p in directory.iterdir()]
+    try:
+
+        async def main() -> tuple[bool, bool]:
+            seen = INBOX_SIGNAL.version("PARTY-G")
+            with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+                for junk in (b"\xff\xfe\x00garbage", b"", b"no_such_channel\nPARTY-G", b"\n\n"):
+                    s.sendto(junk, target)
+                quiet = await INBOX_SIGNAL.wait("PARTY-G", seen, timeout=0.5)
+                s.sendto(b"sw_inbox\nPARTY-G", target)
+            woken = await INBOX_SIGNAL.wait("PARTY-G", seen, timeout=5)
+            return quiet, woken
+
+        assert asyncio.run(main()) == (False, True)
+    finally:
+        listener.stop()
