@@ -183,11 +183,42 @@ def live_node() -> Iterator[NodeProcess]:
     node.prepare()
     node.start()
     yield node
-    node.stop()
+    node.cleanup()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keeps each phase's report on the item, so that a fixture's teardown knows whether the
+    test failed (``item.rep_call``)."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    report = getattr(request.node, "rep_call", None)
+    return report is not None and report.failed
+
+
+def _print_diagnostics(pages: list[Any], node: NodeProcess) -> None:
+    """What a failed browser test leaves for whoever reads the CI log: where each page was,
+    what it showed, and the end of the node's log."""
+    for page in pages:
+        try:
+            body = page.locator("body").inner_text(timeout=2_000)
+        except Exception as exc:  # a closed or crashed page still gets its line
+            body = f"(no text: {exc})"
+        print(f"--- page {page.url}\n{body[:3000]}")
+    for log in (node.log_path, node.data_dir / "simulator.log" if node.data_dir else None):
+        if log is not None and log.exists():
+            tail = log.read_text(errors="replace").splitlines()[-80:]
+            print(f"--- last lines of {log}\n" + "\n".join(tail))
 
 
 @pytest.fixture
-def signed_in_page(browser: Any, live_node: NodeProcess) -> Iterator[Callable[..., Any]]:
+def signed_in_page(
+    browser: Any, live_node: NodeProcess, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Any]]:
     """``signed_in_page("demo.trader", lang="zh")``: a new browser context signed in through
     the login form (viewport of a laptop; ``tablet=True`` for 1024×768)."""
     contexts: list[Any] = []
@@ -218,6 +249,8 @@ def signed_in_page(browser: Any, live_node: NodeProcess) -> Iterator[Callable[..
         return page
 
     yield open_page
+    if _failed(request):
+        _print_diagnostics([p for c in contexts for p in c.pages], live_node)
     for context in contexts:
         context.close()
 

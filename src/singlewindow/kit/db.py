@@ -12,8 +12,9 @@ try:  # POSIX: writers of every process queue on one file lock
 except ImportError:  # pragma: no cover - Windows: the thread mutex only
     fcntl = None  # type: ignore[assignment]
 
+import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -112,6 +113,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 _READ_PREFIXES = ("SELECT", "PRAGMA")
 
 
+class _WriterConnection(sqlite3.Connection):
+    """A SQLite connection that lets go of the writer lock once its transaction has really
+    ended: after ``COMMIT`` or ``ROLLBACK`` has run, not when SQLAlchemy announces it (its
+    ``commit`` event fires before the statement). Released earlier, the next writer could take
+    its read snapshot before this commit landed and then fail at once with "database is
+    locked" (SQLite refuses to upgrade a stale snapshot to a write, whatever the busy
+    timeout)."""
+
+    sw_release: Callable[[], None] | None = None
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.release_writer()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.release_writer()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.release_writer()
+
+    def release_writer(self) -> None:
+        release, self.sw_release = self.sw_release, None
+        if release is not None:
+            release()
+
+
 def _install_write_mutex(engine: Engine) -> None:
     """Queues SQLite writers — of this process and of every other — instead of letting them
     meet SQLite's busy handler.
@@ -121,29 +156,36 @@ def _install_write_mutex(engine: Engine) -> None:
     a thread mutex and then an exclusive ``flock`` on ``<database>.writer.lock`` (so API
     processes, ``singlewindow worker`` and CLI commands queue in the kernel, in order) at a
     transaction's first write statement (pysqlite begins the transaction there, so no stale
-    read snapshot is upgraded) and release both at commit or rollback. Reads never wait. A
-    process that dies releases its ``flock`` with it.
+    read snapshot is upgraded; a ``SAVEPOINT`` counts as a write, as it begins the
+    transaction) and release both when the connection's ``COMMIT`` or ``ROLLBACK`` has run
+    (``_WriterConnection``). Reads never wait. A process that dies releases its ``flock`` with
+    it.
     """
     mutex = threading.Lock()
     lock_file = _writer_lock_file(engine)
 
-    def before_execute(conn: Any, _cursor: Any, statement: str, *_args: Any, **_kw: Any) -> None:
-        if conn.info.get("sw_writer") or statement.lstrip()[:6].upper() in _READ_PREFIXES:
+    def release() -> None:
+        if lock_file is not None:
+            fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
+        mutex.release()
+
+    def before_execute(_conn: Any, cursor: Any, statement: str, *_args: Any, **_kw: Any) -> None:
+        connection = cursor.connection
+        if connection.sw_release is not None or statement.lstrip()[:6].upper() in _READ_PREFIXES:
             return
         mutex.acquire()
         if lock_file is not None:
             fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
-        conn.info["sw_writer"] = True
-
-    def release(conn: Any, *_args: Any) -> None:
-        if conn.info.pop("sw_writer", False):
-            if lock_file is not None:
-                fcntl.flock(lock_file.fileno(), fcntl.LOCK_UN)
-            mutex.release()
+        connection.sw_release = release
 
     event.listen(engine, "before_cursor_execute", before_execute)
-    event.listen(engine, "commit", release)
-    event.listen(engine, "rollback", release)
+    # A connection going back to the pool holds nothing (its reset has rolled back already).
+    event.listen(engine, "checkin", _release_on_checkin)
+
+
+def _release_on_checkin(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    if isinstance(dbapi_connection, _WriterConnection):  # None once invalidated
+        dbapi_connection.release_writer()
 
 
 def _writer_lock_file(engine: Engine) -> IO[bytes] | None:
@@ -159,7 +201,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                "factory": _WriterConnection,
+            },
             pool_size=pool_size,
             max_overflow=20,
         )

@@ -1,0 +1,92 @@
+"""SQLite writers queue on the node's writer lock until the previous writer's COMMIT has run."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from singlewindow.kit.db import Database
+
+
+def test_a_savepoint_reader_never_meets_a_commit_still_in_flight(tmp_path: Path) -> None:
+    """A transaction begun by a SAVEPOINT (a portal action) reads, then writes. If it could
+    take its snapshot while the previous writer's COMMIT was still on its way, SQLite would
+    refuse the write at once ("database is locked"). Here that COMMIT is held back for 0.3 s
+    after SQLAlchemy has announced it."""
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
+        conn.execute(sa.text("INSERT INTO t (id, n) VALUES (1, 0)"))
+    committing = threading.Event()
+    committed = threading.Event()
+    slow = threading.local()
+
+    def hold_back(_conn: Any) -> None:
+        if getattr(slow, "on", False):
+            committing.set()
+            time.sleep(0.3)
+
+    event.listen(db.engine, "commit", hold_back)
+    errors: list[BaseException] = []
+
+    def first_writer() -> None:
+        slow.on = True
+        with db.unit_of_work() as session:
+            session.execute(sa.text("UPDATE t SET n = n + 1 WHERE id = 1"))
+        committed.set()
+
+    def savepoint_writer() -> None:
+        assert committing.wait(5)
+        try:
+            with db.unit_of_work() as session, session.begin_nested():
+                seen = session.execute(sa.text("SELECT n FROM t WHERE id = 1")).scalar_one()
+                committed.wait(5)
+                session.execute(sa.text("UPDATE t SET n = :n WHERE id = 1"), {"n": seen + 10})
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=first_writer), threading.Thread(target=savepoint_writer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert not errors, errors
+    with db.engine.connect() as conn:
+        # The second writer saw the first one's increment: nothing was lost.
+        assert conn.execute(sa.text("SELECT n FROM t WHERE id = 1")).scalar_one() == 11
+    db.dispose()
+
+
+def test_the_writer_lock_is_free_after_commit_rollback_and_close(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE t (id INTEGER PRIMARY KEY)"))
+    lock = tmp_path / "w.db.writer.lock"
+
+    def other_process_could_write() -> bool:
+        import fcntl
+
+        with lock.open("ab") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            return True
+
+    for end in ("commit", "rollback", "close"):
+        session = db.sessions()
+        session.execute(sa.text("INSERT INTO t DEFAULT VALUES"))
+        assert not other_process_could_write()
+        getattr(session, end)()
+        assert other_process_could_write(), end
+    # Reads take nothing.
+    with db.read_only() as session:
+        session.execute(sa.text("SELECT count(*) FROM t")).scalar_one()
+        assert other_process_could_write()
+    db.dispose()
