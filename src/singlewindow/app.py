@@ -19,7 +19,9 @@ from singlewindow.routers import all_routers
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = db or Database(settings.effective_database_url)
+    database = db or Database(
+        settings.effective_database_url, sqlite_cache_kib=settings.sqlite_cache_kib
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -21,7 +21,7 @@ def settings() -> Settings:
 def database(s: Settings | None = None) -> Database:
     s = s or settings()
     s.data_dir.mkdir(parents=True, exist_ok=True)
-    return Database(s.effective_database_url)
+    return Database(s.effective_database_url, sqlite_cache_kib=s.sqlite_cache_kib)
 
 
 def print_json(value: Any) -> None:

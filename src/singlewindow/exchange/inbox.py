@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from singlewindow.exchange.models import InboxEntry as Entry
 from singlewindow.exchange.models import Message as Msg
 from singlewindow.kit import clock
-from singlewindow.kit.db import Database, claim_rows
+from singlewindow.kit.db import Database, claim_rows, in_list
 from singlewindow.kit.errors import Finding, NotFound
 from singlewindow.kit.ids import new_id
 
@@ -74,10 +74,11 @@ def lease(
 def ack(session: Session, recipient: str, ids: list[str]) -> list[str]:
     """Acks messages addressed to ``recipient``. Idempotent; someone else's id is 404."""
     wanted = list(dict.fromkeys(ids))
+    padded = in_list(wanted)
     found = set(
         session.scalars(
             select(Msg.id).where(
-                Msg.id.in_(wanted), Msg.recipient == recipient, Msg.direction == "out"
+                Msg.id.in_(padded), Msg.recipient == recipient, Msg.direction == "out"
             )
         )
     )
@@ -95,19 +96,19 @@ def ack(session: Session, recipient: str, ids: list[str]) -> list[str]:
     now = clock.now()
     session.execute(
         update(Msg)
-        .where(Msg.id.in_(wanted), Msg.state != "acked")
+        .where(Msg.id.in_(padded), Msg.state != "acked")
         .values(state="acked", acked_at=now)
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(Msg)
-        .where(Msg.id.in_(wanted), Msg.delivered_at.is_(None))
+        .where(Msg.id.in_(padded), Msg.delivered_at.is_(None))
         .values(delivered_at=now)
         .execution_options(synchronize_session=False)
     )
     session.execute(
         update(Entry)
-        .where(Entry.envelope_id.in_(wanted), Entry.acked_at.is_(None))
+        .where(Entry.envelope_id.in_(padded), Entry.acked_at.is_(None))
         .values(acked_at=now, lease_until=None)
         .execution_options(synchronize_session=False)
     )

@@ -31,7 +31,7 @@ from singlewindow.exchange.transports import (
     deliver_subject,
 )
 from singlewindow.kit import clock
-from singlewindow.kit.db import Database, claim_rows
+from singlewindow.kit.db import Database, claim_rows, in_list
 from singlewindow.kit.digest import canonical_json
 from singlewindow.kit.ids import new_id
 from singlewindow.kit.settings import Settings
@@ -146,20 +146,20 @@ def _mark_in(session: Session, accepted: list[str], failed: list[str], resend_af
         later = now + timedelta(seconds=resend_after)
         session.execute(
             update(Msg)
-            .where(Msg.id.in_(ok), Msg.state == "pending")
+            .where(Msg.id.in_(in_list(ok)), Msg.state == "pending")
             .values(state="published", published_at=now, next_attempt_at=later, claim_token=None)
             .execution_options(synchronize_session=False)
         )
         session.execute(
             update(Msg)
-            .where(Msg.id.in_(ok), Msg.state == "published")
+            .where(Msg.id.in_(in_list(ok)), Msg.state == "published")
             .values(next_attempt_at=later, claim_token=None)
             .execution_options(synchronize_session=False)
         )
     if bad:
         session.execute(
             update(Msg)
-            .where(Msg.id.in_(bad), Msg.state.in_(_ACTIVE))
+            .where(Msg.id.in_(in_list(bad)), Msg.state.in_(_ACTIVE))
             .values(next_attempt_at=now + timedelta(seconds=FAILED_RETRY_S), claim_token=None)
             .execution_options(synchronize_session=False)
         )

@@ -121,6 +121,12 @@ class Settings(BaseSettings):
     )
     # --- end portal ---
     relay_batch: int = Field(default=200, ge=1)
+    sqlite_cache_kib: int = Field(
+        default=256,
+        ge=64,
+        le=1024 * 1024,
+        description="SQLite page cache of each pooled connection, KiB (SQLite only)",
+    )
     settle_heap: bool = Field(
         default=False,
         description="freeze the start-up heap out of garbage collection (runtime.settle_heap); "

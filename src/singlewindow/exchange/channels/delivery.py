@@ -15,7 +15,7 @@ from singlewindow.exchange.channels.config import ChannelConfig, channel_for
 from singlewindow.exchange.models import InboxEntry
 from singlewindow.exchange.models import Message as Msg
 from singlewindow.kit import clock
-from singlewindow.kit.db import Database
+from singlewindow.kit.db import Database, in_list
 from singlewindow.kit.settings import Settings
 from singlewindow.kit.signals import INBOX, notify_other_processes
 
@@ -32,7 +32,7 @@ def snapshot(db: Database, recipient: str, ids: list[str]) -> Snapshot:
     with db.read_only() as session:
         rows = session.execute(
             select(Msg.id, Msg.generation).where(
-                Msg.id.in_(ids), Msg.recipient == recipient, Msg.state.in_(OPEN)
+                Msg.id.in_(in_list(ids)), Msg.recipient == recipient, Msg.state.in_(OPEN)
             )
         ).all()
         return Snapshot(channel_for(session, recipient), {r.id: r.generation for r in rows})
@@ -79,7 +79,7 @@ def mark_delivered(session: Session, ids: list[str], *, acked: bool) -> None:
         values["acked_at"] = now
     session.execute(
         update(Msg)
-        .where(Msg.id.in_(ids), Msg.state.in_(OPEN))
+        .where(Msg.id.in_(in_list(ids)), Msg.state.in_(OPEN))
         .values(**values)
         .execution_options(synchronize_session=False)
     )

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from singlewindow.exchange.models import QueuedMessage as Q
 from singlewindow.exchange.transports import Outgoing, Received, deliver_subject
 from singlewindow.kit import clock
-from singlewindow.kit.db import Database, claim_rows
+from singlewindow.kit.db import Database, claim_rows, in_list
 from singlewindow.kit.ids import new_id
 from singlewindow.kit.signals import TRANSPORT, notify_after_commit, notify_other_processes
 
@@ -73,12 +73,12 @@ class EmbeddedConsumer:
 
     def _delete(self, seqs: list[Any]) -> None:
         with self.db.unit_of_work() as session:
-            session.execute(delete(Q).where(Q.seq.in_(seqs)))
+            session.execute(delete(Q).where(Q.seq.in_(in_list(seqs))))
 
     def ack_in(self, session: Session, messages: Sequence[Received]) -> None:
         """Acks in the caller's transaction (a delivery into the same database's inbox)."""
         if messages:
-            session.execute(delete(Q).where(Q.seq.in_([m.handle for m in messages])))
+            session.execute(delete(Q).where(Q.seq.in_(in_list(m.handle for m in messages))))
 
     async def ack(self, messages: Sequence[Received]) -> None:
         if messages:

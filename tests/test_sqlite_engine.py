@@ -1,4 +1,5 @@
-"""SQLite writers queue on the node's writer lock until the previous writer's COMMIT has run."""
+"""The SQLite engine: writers queue on the node's writer lock until the previous writer's
+COMMIT has run; every connection gets the node's pragmas."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pydantic
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from singlewindow.kit.db import Database
+from singlewindow.kit.db import SQLITE_CACHE_KIB, Database, in_list
+from singlewindow.kit.settings import Settings
 
 
 def test_a_savepoint_reader_never_meets_a_commit_still_in_flight(tmp_path: Path) -> None:
@@ -89,4 +93,39 @@ def test_the_writer_lock_is_free_after_commit_rollback_and_close(tmp_path: Path)
     with db.read_only() as session:
         session.execute(sa.text("SELECT count(*) FROM t")).scalar_one()
         assert other_process_could_write()
+    db.dispose()
+
+
+def test_every_connection_gets_the_configured_page_cache(tmp_path: Path) -> None:
+    default = Database(f"sqlite:///{tmp_path / 'a.db'}")
+    small = Database(f"sqlite:///{tmp_path / 'b.db'}", sqlite_cache_kib=128)
+    for db, kib in ((default, SQLITE_CACHE_KIB), (small, 128)):
+        # Two connections at once: each has its own cache, each gets the pragma.
+        with db.engine.connect() as one, db.engine.connect() as two:
+            for conn in (one, two):
+                assert conn.exec_driver_sql("PRAGMA cache_size").scalar_one() == -kib
+                assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        db.dispose()
+
+
+def test_the_cache_setting_is_validated() -> None:
+    assert Settings(sqlite_cache_kib=4096).sqlite_cache_kib == 4096
+    with pytest.raises(pydantic.ValidationError, match="sqlite_cache_kib"):
+        Settings(sqlite_cache_kib=0)
+
+
+def test_in_lists_come_in_a_few_lengths_and_select_the_same_rows(tmp_path: Path) -> None:
+    assert in_list([]) == []
+    assert in_list(["a"]) == ["a"]
+    assert in_list(["a", "b", "c"]) == ["a", "b", "c", "c"]
+    assert len(in_list(range(513))) == 1024
+    assert {len(in_list(range(n))) for n in range(1, 1001)} == {2**k for k in range(11)}
+    db = Database(f"sqlite:///{tmp_path / 'i.db'}")
+    table = sa.Table("t", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    table.create(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(table.insert(), [{"id": i} for i in range(10)])
+        for wanted in ([1], [1, 2, 3], [9, 4, 7, 5, 0]):
+            picked = conn.execute(sa.select(table.c.id).where(table.c.id.in_(in_list(wanted))))
+            assert sorted(picked.scalars()) == sorted(wanted)
     db.dispose()
