@@ -1,5 +1,5 @@
 """``python -m singlewindow``."""
 
-from singlewindow.cli.main import app
+from singlewindow.cli.main import main
 
-app()
+main()

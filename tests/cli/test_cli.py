@@ -294,3 +294,31 @@ def test_run_with_a_worker_process_serves_and_its_children_stop_with_it(tmp_path
         node.process.wait(10)
         _gone, alive = psutil.wait_procs(children, timeout=15)
         assert not alive
+
+
+def test_a_bad_setting_is_one_clear_line_per_variable_and_exit_2(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "SW_DATA_DIR": str(tmp_path),
+        "SW_SQLITE_CACHE_KIB": "0",
+        "SW_MAX_LINES": "many",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "singlewindow", "codes", "list"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert any(
+        line.startswith("configuration error / 配置错误: SW_SQLITE_CACHE_KIB: ") for line in lines
+    )
+    assert any(line.startswith("configuration error / 配置错误: SW_MAX_LINES: ") for line in lines)
+    assert not (tmp_path / "singlewindow.db").exists()  # nothing was started or written

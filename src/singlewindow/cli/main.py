@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pydantic
 import typer
 
 from singlewindow.audit import cli as audit_cli
@@ -15,6 +16,7 @@ from singlewindow.cli.party import key_app, party_app
 from singlewindow.cli.worker import worker as worker_command
 from singlewindow.identity import cli as identity_cli
 from singlewindow.identity.oidc import cli as oidc_cli
+from singlewindow.kit.settings import Settings
 from singlewindow.signing import cli as signing_cli
 
 app = typer.Typer(
@@ -45,5 +47,16 @@ app.command("import")(import_file)
 app.command("status")(client.status)
 
 
-def main() -> None:  # pragma: no cover - console entry
-    app()
+def main() -> None:
+    """The console entry: the commands, with a configuration error told in one line per
+    setting (which ``SW_`` variable, what is wrong, in English and Chinese) and exit code 2,
+    not a traceback."""
+    try:
+        app()
+    except pydantic.ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        for error in exc.errors():
+            name = "SW_" + "_".join(str(part) for part in error["loc"]).upper()
+            typer.echo(f"configuration error / 配置错误: {name}: {error['msg']}", err=True)
+        raise SystemExit(2) from None
